@@ -1,0 +1,107 @@
+"""Django admin for accounts (admins only). Every change goes through `accounts.services`."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from . import services
+from .models import User
+
+
+class UserCreateForm(forms.ModelForm):
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label="Password confirmation", widget=forms.PasswordInput, strip=False)
+
+    class Meta:
+        model = User
+        fields = ("username", "email", "name", "phone_number", "address", "role")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two password fields didn't match.")
+        elif cleaned.get("password1"):
+            try:
+                validate_password(cleaned["password1"], self.instance)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        try:
+            services.user_check_unique(username=cleaned.get("username"), email=cleaned.get("email"))
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return cleaned
+
+
+class UserChangeForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("username", "email", "name", "phone_number", "address", "role", "is_active")
+
+    def clean(self):
+        cleaned = super().clean()
+        acting_user = getattr(self, "acting_user", None)
+        if acting_user is not None and self.instance.pk == acting_user.pk:
+            if cleaned.get("role") != acting_user.role:
+                self.add_error("role", "You cannot change your own role; ask another admin.")
+            if cleaned.get("is_active") is False:
+                self.add_error("is_active", "You cannot deactivate your own account; ask another admin.")
+        try:
+            services.user_check_unique(
+                username=cleaned.get("username") if "username" in self.changed_data else None,
+                email=cleaned.get("email") if "email" in self.changed_data else None,
+                exclude=self.instance,
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return cleaned
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ("username", "name", "email", "customer_id", "role", "is_active", "date_joined")
+    list_filter = ("role", "is_active")
+    search_fields = ("username", "name", "email", "customer_id")
+    ordering = ("-date_joined", "-id")
+    readonly_fields = ("customer_id", "date_joined", "last_login")
+    actions = None  # bulk delete would bypass the one-at-a-time rules of user_delete
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = UserChangeForm if obj else UserCreateForm
+        form = super().get_form(request, obj, **kwargs)
+        form.acting_user = request.user
+        return form
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("username", "email", "name", "phone_number", "address", "role", "password1", "password2")
+        return (*UserChangeForm.Meta.fields, *self.readonly_fields)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            created = services.user_create(
+                username=data["username"],
+                email=data["email"],
+                password=data["password1"],
+                name=data["name"],
+                phone_number=data.get("phone_number", ""),
+                address=data.get("address", ""),
+                role=data["role"],
+            )
+            obj.pk, obj.customer_id = created.pk, created.customer_id
+            return
+        # The form has already copied its values onto `obj`; the service compares against the stored row.
+        stored = User.objects.get(pk=obj.pk)
+        services.user_update(
+            acting_user=request.user, user=stored, **{field: data[field] for field in form.changed_data}
+        )
+
+    def delete_model(self, request, obj):
+        services.user_delete(acting_user=request.user, user=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not request.user.is_admin:
+            return False
+        # Accounts with request history are deactivated, never deleted.
+        return obj is None or (obj.pk != request.user.pk and not obj.service_requests.exists())

@@ -1,0 +1,121 @@
+"""JSON shapes of the accounts API: what comes in, what goes out."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from core.serializers import StrictInputSerializer
+
+from ..models import User
+from ..validators import normalize_phone_number, phone_number_validator
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """An account as its owner and admins see it (never the password)."""
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "email",
+            "name",
+            "phone_number",
+            "address",
+            "customer_id",
+            "role",
+            "is_active",
+            "date_joined",
+            "last_login",
+        ]
+        read_only_fields = fields
+
+
+class PhoneNumberField(serializers.CharField):
+    """A phone number as people type it, stored as digits with an optional leading +."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = normalize_phone_number(super().to_internal_value(data))
+        try:
+            phone_number_validator(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return value
+
+
+def _username_field(**kwargs):
+    return serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()], **kwargs)
+
+
+class ProfileFieldsSerializer(StrictInputSerializer):
+    """Contact details every account has."""
+
+    name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(max_length=254)
+    phone_number = PhoneNumberField()
+    address = serializers.CharField(max_length=300)
+
+
+class RegisterSerializer(ProfileFieldsSerializer):
+    """Sign-up payload, exactly the original README's fields."""
+
+    username = _username_field()
+    password1 = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    password2 = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+
+    def validate(self, attrs):
+        if attrs["password1"] != attrs["password2"]:
+            raise serializers.ValidationError({"password2": ["The two password fields didn't match."]})
+        candidate = User(username=attrs["username"], email=attrs["email"], name=attrs["name"])
+        try:
+            validate_password(attrs["password1"], candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password1": exc.messages}) from None
+        return attrs
+
+
+class AdminUserCreateSerializer(RegisterSerializer):
+    """An admin creating an account may also choose its role."""
+
+    role = serializers.ChoiceField(choices=User.Role.choices, required=False)
+
+
+class LoginSerializer(StrictInputSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+
+
+class AccountUpdateSerializer(ProfileFieldsSerializer):
+    """The caller's own contact details; any subset may be sent."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)
+
+
+class AdminUserUpdateSerializer(ProfileFieldsSerializer):
+    """What an admin may change on any account; any subset may be sent."""
+
+    username = _username_field()
+    role = serializers.ChoiceField(choices=User.Role.choices)
+    is_active = serializers.BooleanField()
+
+    def __init__(self, *args, **kwargs):
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)
+
+
+class LoginResultSerializer(serializers.Serializer):
+    user = UserSerializer()
+    csrf_token = serializers.CharField(
+        help_text="Send this in the X-CSRFToken header (it is also in the csrftoken cookie)."
+    )
+
+
+class CsrfTokenSerializer(serializers.Serializer):
+    csrf_token = serializers.CharField()

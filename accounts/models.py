@@ -1,0 +1,93 @@
+"""Users of the service desk: customers, support agents and administrators."""
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+from core.identifiers import random_code
+
+from .validators import phone_number_validator
+
+
+def generate_customer_id() -> str:
+    """Return a new random customer id such as ``GU-7K3M-9Q2X`` (30^8 possibilities)."""
+    return random_code("GU")
+
+
+class UserQuerySet(models.QuerySet):
+    def with_request_counts(self):
+        return self.annotate(service_request_count=models.Count("service_requests"))
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    """Create users with lower-cased emails; `createsuperuser` makes an admin."""
+
+    @classmethod
+    def normalize_email(cls, email):
+        return (email or "").strip().lower()
+
+    def create_user(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", User.Role.CUSTOMER)
+        return self._create_user(username, email, password, **extra_fields)
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields["role"] = User.Role.ADMIN
+        return self._create_user(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """An account. `role` decides what it may do; staff flags derive from it.
+
+    ``is_staff`` (Django admin access) and ``is_superuser`` are properties of the
+    role, not stored flags, so no code path can grant one without the other.
+    """
+
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent"
+        ADMIN = "admin", "Admin"
+
+    first_name = None
+    last_name = None
+
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField(max_length=150)
+    phone_number = models.CharField(max_length=16, blank=True, validators=[phone_number_validator])
+    address = models.CharField(max_length=300, blank=True)
+    customer_id = models.CharField(max_length=16, unique=True, editable=False, default=generate_customer_id)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER, db_index=True)
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS = ["email", "name"]
+
+    class Meta:
+        ordering = ["-date_joined", "-id"]
+        constraints = [
+            # Emails are stored lower-cased, so plain uniqueness is case-insensitive everywhere.
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="user_email_lowercase"),
+            models.CheckConstraint(condition=~models.Q(email=""), name="user_email_not_empty"),
+            models.CheckConstraint(condition=models.Q(role__in=["customer", "agent", "admin"]), name="user_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} ({self.customer_id})"
+
+    # These properties replace AbstractUser's stored flags of the same names.
+    @property
+    def is_staff(self) -> bool:
+        """Agents and admins work service requests and may use the Django admin."""
+        return self.role in (self.Role.AGENT, self.Role.ADMIN)
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    def clean(self):
+        super().clean()
+        self.email = UserManager.normalize_email(self.email)

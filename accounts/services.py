@@ -1,0 +1,156 @@
+"""Every write to user accounts: registration, profile edits, admin management."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.deletion import ProtectedError
+
+from core.exceptions import Conflict, Forbidden
+
+from .models import User, UserManager
+from .validators import normalize_phone_number
+
+PROFILE_FIELDS = ("name", "email", "phone_number", "address")
+ADMIN_EDITABLE_FIELDS = ("username", *PROFILE_FIELDS, "role", "is_active")
+
+
+def user_check_unique(*, username: str | None = None, email: str | None = None, exclude: User | None = None) -> None:
+    """Refuse a username or email already in use, ignoring case."""
+    others = User.objects.all() if exclude is None else User.objects.exclude(pk=exclude.pk)
+    errors = {}
+    if username is not None and others.filter(username__iexact=username).exists():
+        errors["username"] = ["A user with that username already exists."]
+    if email is not None and others.filter(email__iexact=email).exists():
+        errors["email"] = ["A user with that email address already exists."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_fields(user: User, fields) -> None:
+    """Run the model's field validators (phone format, email, lengths) on `fields`."""
+    exclude = [f.name for f in User._meta.fields if f.name not in fields]
+    user.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+
+
+def _save(user: User, **save_kwargs) -> None:
+    try:
+        with transaction.atomic():
+            user.save(**save_kwargs)
+    except IntegrityError:
+        # Lost a race with a concurrent registration of the same name or email.
+        raise ValidationError({"non_field_errors": ["That username or email address is already in use."]}) from None
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    name: str,
+    phone_number: str = "",
+    address: str = "",
+    role: str = User.Role.CUSTOMER,
+    is_active: bool = True,
+) -> User:
+    """Create an account with a validated, hashed password and a new customer id."""
+    email = UserManager.normalize_email(email)
+    user = User(
+        username=username,
+        email=email,
+        name=name,
+        phone_number=normalize_phone_number(phone_number),
+        address=address,
+        role=role,
+        is_active=is_active,
+    )
+    _clean_fields(user, ("username", "email", "name", "phone_number", "address", "role"))
+    user_check_unique(username=username, email=email)
+    validate_password(password, user)
+    user.set_password(password)
+    _save(user)
+    return user
+
+
+def user_register(*, username: str, email: str, password: str, name: str, phone_number: str, address: str) -> User:
+    """Self-service sign-up: always a customer."""
+    return user_create(
+        username=username,
+        email=email,
+        password=password,
+        name=name,
+        phone_number=phone_number,
+        address=address,
+        role=User.Role.CUSTOMER,
+    )
+
+
+def _apply_changes(user: User, changes: dict, allowed: tuple[str, ...]) -> list[str]:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(unknown)})
+    if "email" in changes:
+        changes["email"] = UserManager.normalize_email(changes["email"])
+    if "phone_number" in changes:
+        changes["phone_number"] = normalize_phone_number(changes["phone_number"])
+    changed = [field for field, value in changes.items() if getattr(user, field) != value]
+    for field in changed:
+        setattr(user, field, changes[field])
+    _clean_fields(user, changed)
+    user_check_unique(
+        username=changes["username"] if "username" in changed else None,
+        email=changes["email"] if "email" in changed else None,
+        exclude=user,
+    )
+    return changed
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, **changes) -> User:
+    """Let a user edit their own contact details (never their role or status)."""
+    changed = _apply_changes(user, changes, PROFILE_FIELDS)
+    if changed:
+        _save(user, update_fields=changed)
+    return user
+
+
+@transaction.atomic
+def user_update(*, acting_user: User, user: User, **changes) -> User:
+    """Let an admin edit any account; an admin cannot demote or deactivate themselves."""
+    if user.pk == acting_user.pk:
+        errors = {}
+        if changes.get("role", user.role) != user.role:
+            errors["role"] = ["You cannot change your own role; ask another admin."]
+        if changes.get("is_active", True) is False:
+            errors["is_active"] = ["You cannot deactivate your own account; ask another admin."]
+        if errors:
+            raise ValidationError(errors)
+    changed = _apply_changes(user, changes, ADMIN_EDITABLE_FIELDS)
+    if changed:
+        _save(user, update_fields=changed)
+    return user
+
+
+def _has_requests_conflict(user: User) -> Conflict:
+    return Conflict(
+        "This user has service requests, so the account cannot be deleted: request history is "
+        'never lost. Deactivate the account instead with PUT {"is_active": false}.',
+        details={"service_requests": user.service_requests.count(), "is_active": user.is_active},
+    )
+
+
+@transaction.atomic
+def user_delete(*, acting_user: User, user: User) -> None:
+    """Delete an account that has no service requests; otherwise explain how to deactivate it."""
+    if user.pk == acting_user.pk:
+        raise Forbidden("You cannot delete your own account.")
+    if user.service_requests.exists():
+        raise _has_requests_conflict(user)
+    try:
+        with transaction.atomic():
+            user.delete()
+    except (ProtectedError, IntegrityError):
+        # A request was filed between the check and the delete.
+        raise _has_requests_conflict(user) from None

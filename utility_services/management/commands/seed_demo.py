@@ -1,0 +1,59 @@
+"""Create demo accounts and service requests to look at (safe to run again)."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts import services as account_services
+from accounts.models import User
+from utility_services import services
+from utility_services.models import RequestType, ServiceRequest
+
+# Demo only: these accounts exist on a developer's machine, never in production.
+DEMO_USERS = [
+    ("admin", "demo-admin-Gas!2026", "Ada Admin", User.Role.ADMIN),
+    ("agent", "demo-agent-Gas!2026", "Sam Agent", User.Role.AGENT),
+    ("alice", "demo-alice-Gas!2026", "Alice Customer", User.Role.CUSTOMER),
+    ("bob", "demo-bob-Gas!2026", "Bob Customer", User.Role.CUSTOMER),
+]
+
+DEMO_REQUESTS = [
+    ("alice", "New Connection", "New build at 12 Elm Road needs a gas connection before March.", None),
+    ("alice", "Billing Query", "My November bill shows an estimated reading; I sent an actual one.", "In Progress"),
+    ("bob", "Maintenance", "Meter cupboard door is broken and the meter is exposed to rain.", "Resolved"),
+    ("bob", "Meter Reading", "Reading 04512 taken on the 1st.", None),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (admin, agent, two customers) and a few service requests."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {}
+        for username, password, name, role in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = account_services.user_create(
+                    username=username,
+                    email=f"{username}@example.com",
+                    password=password,
+                    name=name,
+                    phone_number="+441632960000",
+                    address=f"{len(users) + 1} Demo Street, Gasville",
+                    role=role,
+                )
+            users[username] = user
+
+        if not ServiceRequest.objects.filter(customer__in=[users["alice"], users["bob"]]).exists():
+            for username, type_name, details, status in DEMO_REQUESTS:
+                request = services.service_request_submit(
+                    customer=users[username], request_type=RequestType.objects.get(name=type_name), details=details
+                )
+                if status:
+                    services.service_request_update(acting_user=users["agent"], service_request=request, status=status)
+
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Log in with (demo only, never use these in production):")
+        )
+        for username, password, _name, role in DEMO_USERS:
+            self.stdout.write(f"  {role:<8}  username: {username:<6}  password: {password}")
