@@ -32,7 +32,9 @@ class ApiClient:
         self.user = user
         return response
 
-    def request(self, method: str, path: str, data=None, *, csrf: bool = True, content_type="application/json", **extra):
+    def request(
+        self, method: str, path: str, data=None, *, csrf: bool = True, content_type="application/json", **extra
+    ):
         headers = dict(extra.pop("headers", {}))
         if csrf and self.csrf_token and method in {"post", "put", "patch", "delete"}:
             headers["X-CSRFToken"] = self.csrf_token
