@@ -1,7 +1,14 @@
-"""Service requests and the catalogue of request types they are filed under."""
+"""Service requests, their timeline and attachments, and the catalogue of request types."""
+
+import uuid
+from datetime import timedelta
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from core.identifiers import random_code
 
 
 class RequestType(models.Model):
@@ -12,7 +19,9 @@ class RequestType(models.Model):
     target_resolution_hours = models.PositiveIntegerField(
         default=120, help_text="Service-level target: hours from submission to resolution."
     )
-    is_emergency = models.BooleanField(default=False)
+    is_emergency = models.BooleanField(
+        default=False, help_text="Emergency requests get Emergency priority, a safety notice and an on-call alert."
+    )
     is_active = models.BooleanField(default=True, help_text="Inactive types cannot be chosen for new requests.")
     sort_order = models.PositiveSmallIntegerField(default=100)
 
@@ -22,18 +31,9 @@ class RequestType(models.Model):
     def __str__(self) -> str:
         return self.name
 
-
-class ServiceRequestQuerySet(models.QuerySet):
-    def for_customer(self, user):
-        """Requests the given customer submitted, newest first."""
-        return self.filter(customer=user).select_related("request_type").newest_first()
-
-    def for_staff(self):
-        """Every request, with what staff lists show, newest first."""
-        return self.select_related("request_type", "customer").newest_first()
-
-    def newest_first(self):
-        return self.order_by("-submitted_at", "-id")
+    @property
+    def target_resolution_time(self) -> timedelta:
+        return timedelta(hours=self.target_resolution_hours)
 
 
 class ServiceRequestStatus(models.TextChoices):
@@ -42,16 +42,56 @@ class ServiceRequestStatus(models.TextChoices):
     # Stored and shown exactly as the original README writes them.
     PENDING = "Pending", "Pending"
     IN_PROGRESS = "In Progress", "In Progress"
+    ON_HOLD = "On Hold", "On Hold"
     RESOLVED = "Resolved", "Resolved"
     CLOSED = "Closed", "Closed"
     CANCELLED = "Cancelled", "Cancelled"
+
+
+OPEN_STATUSES = (ServiceRequestStatus.PENDING, ServiceRequestStatus.IN_PROGRESS, ServiceRequestStatus.ON_HOLD)
+
+
+class Priority(models.IntegerChoices):
+    """How urgent a request is. Stored as a number so queues sort by it."""
+
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    EMERGENCY = 4, "Emergency"
+
+
+def generate_reference() -> str:
+    """Return a new request reference such as ``SR-7K3M-9Q2X``, easy to read out on the phone."""
+    return random_code("SR")
+
+
+class ServiceRequestQuerySet(models.QuerySet):
+    def for_customer(self, user):
+        """Requests the given customer submitted, newest first."""
+        return self.filter(customer=user).select_related("request_type").newest_first()
+
+    def for_staff(self):
+        """Every request, with what staff lists show: emergencies first, then newest first."""
+        return self.select_related("request_type", "customer", "assignee").order_by("-priority", "-submitted_at", "-id")
+
+    def newest_first(self):
+        return self.order_by("-submitted_at", "-id")
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now=None):
+        """Open requests past their due time."""
+        return self.open().filter(due_at__lt=now or timezone.now())
 
 
 class ServiceRequest(models.Model):
     """A customer's request for service, from submission to resolution."""
 
     Status = ServiceRequestStatus
+    Priority = Priority
 
+    reference = models.CharField(max_length=16, unique=True, editable=False, default=generate_reference)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,  # request history is never deleted with its customer
@@ -60,9 +100,19 @@ class ServiceRequest(models.Model):
     request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="service_requests")
     details = models.TextField()
     status = models.CharField(max_length=16, choices=ServiceRequestStatus.choices, default=ServiceRequestStatus.PENDING)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+        limit_choices_to={"role__in": ["agent", "admin"]},
+    )
     resolution_details = models.TextField(blank=True)
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    due_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -76,13 +126,18 @@ class ServiceRequest(models.Model):
             models.Index(fields=["status", "-submitted_at"], name="sr_status_submitted"),
             models.Index(fields=["request_type", "-submitted_at"], name="sr_type_submitted"),
             models.Index(fields=["-submitted_at", "-id"], name="sr_submitted"),
+            models.Index(fields=["-priority", "-submitted_at", "-id"], name="sr_queue"),
+            models.Index(fields=["assignee", "status"], name="sr_assignee_status"),
+            models.Index(fields=["status", "due_at"], name="sr_status_due"),
+            models.Index(fields=["-updated_at"], name="sr_updated"),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(details=""), name="sr_details_not_empty"),
             models.CheckConstraint(condition=models.Q(status__in=ServiceRequestStatus.values), name="sr_status_valid"),
+            models.CheckConstraint(condition=models.Q(priority__in=Priority.values), name="sr_priority_valid"),
             # Timestamps agree with the status: set when it is reached, cleared when left.
             models.CheckConstraint(
-                condition=models.Q(resolved_at__isnull=True, status__in=["Pending", "In Progress", "Cancelled"])
+                condition=models.Q(resolved_at__isnull=True, status__in=[*OPEN_STATUSES, "Cancelled"])
                 | models.Q(resolved_at__isnull=False, status="Resolved")
                 | models.Q(status="Closed"),
                 name="sr_resolved_at_matches_status",
@@ -100,9 +155,98 @@ class ServiceRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.request_type} ({self.status})"
+        return f"{self.reference} {self.request_type} ({self.status})"
 
     @property
     def type_of_request(self) -> str:
         """The request type's name, as the API has always called it."""
         return self.request_type.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.request_type.is_emergency
+
+
+class RequestEvent(models.Model):
+    """One entry of a request's timeline: who did what, when, from what to what.
+
+    Events outlive their request: deleting a request keeps its timeline (the
+    foreign key is nulled, the reference is kept), so the history can be audited.
+    """
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        PRIORITY_CHANGED = "priority_changed", "Priority changed"
+        ASSIGNED = "assigned", "Assignee changed"
+        UPDATED = "updated", "Details changed"
+        COMMENT = "comment", "Customer comment"
+        NOTE = "note", "Staff note"
+        ATTACHMENT = "attachment", "Attachment added"
+        CANCELLED = "cancelled", "Cancelled"
+        REOPENED = "reopened", "Reopened"
+        DELETED = "deleted", "Deleted"
+
+    service_request = models.ForeignKey(
+        ServiceRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    request_reference = models.CharField(max_length=16, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    is_internal = models.BooleanField(default=False, help_text="Internal events are never shown to the customer.")
+    field = models.CharField(max_length=32, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["service_request", "created_at", "id"], name="event_request_time")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.request_reference} {self.kind} by {self.actor_name or 'system'} at {self.created_at:%Y-%m-%d %H:%M}"
+        )
+
+
+def attachment_upload_to(instance, filename: str) -> str:
+    """Store under a random name: the customer's file name never reaches the file system."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A photo or document attached to a request; served only to its customer and staff."""
+
+    class ContentType(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG image"
+        PNG = "image/png", "PNG image"
+        PDF = "application/pdf", "PDF document"
+
+    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_upload_to, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=32, choices=ContentType.choices)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.service_request_id})"

@@ -1,34 +1,123 @@
-"""Every write to service requests: submission, staff updates and deletion."""
+"""Every write to service requests: submission, the workflow, notes, attachments, deletion.
+
+Each function records what it changed on the request's timeline (`RequestEvent`)
+and queues the emails that follow (sent after commit). The API, the web pages
+and the Django admin all call these, so a rule is written once.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import Conflict
 
-from . import workflow
-from .models import RequestType, ServiceRequest
+from . import notifications, workflow
+from .attachments import validate_uploads
+from .models import Attachment, Priority, RequestEvent, RequestType, ServiceRequest
 
+logger = logging.getLogger(__name__)
 Status = ServiceRequest.Status
+Kind = RequestEvent.Kind
 _UNSET = object()
 
 
+def _record(
+    service_request: ServiceRequest,
+    kind: str,
+    actor: User | None,
+    *,
+    is_internal: bool = False,
+    field: str = "",
+    old="",
+    new="",
+    body: str = "",
+) -> RequestEvent:
+    """Append an event to the request's timeline."""
+    return RequestEvent.objects.create(
+        service_request=service_request,
+        request_reference=service_request.reference,
+        kind=kind,
+        actor=actor,
+        actor_name=actor.name or actor.username if actor else "",
+        is_internal=is_internal,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        body=body,
+    )
+
+
+def _lock(service_request: ServiceRequest) -> ServiceRequest:
+    """Re-read the request under a row lock, so concurrent changes apply one after the other."""
+    # No select_related: PostgreSQL cannot lock the nullable side of an outer join.
+    return ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+
+
+def _store_attachments(
+    service_request: ServiceRequest, uploads: list[UploadedFile], content_types: list[str], actor: User
+) -> list[Attachment]:
+    stored = []
+    try:
+        for upload, content_type in zip(uploads, content_types, strict=True):
+            attachment = Attachment(
+                service_request=service_request,
+                original_name=(upload.name or "file")[-255:],
+                content_type=content_type,
+                size=upload.size,
+                uploaded_by=actor,
+            )
+            attachment.file.save(upload.name or "file", upload, save=False)
+            stored.append(attachment)
+            attachment.save()
+            _record(service_request, Kind.ATTACHMENT, actor, new=attachment.original_name)
+    except BaseException:
+        # The transaction rolls the rows back; the files written so far must go too.
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    return stored
+
+
 @transaction.atomic
-def service_request_submit(*, customer: User, request_type: RequestType, details: str) -> ServiceRequest:
-    """File a new request for `customer`; it starts Pending."""
-    service_request = ServiceRequest(customer=customer, request_type=request_type, details=details)
-    service_request.full_clean(exclude=["customer", "request_type"], validate_constraints=False)
+def service_request_submit(
+    *, customer: User, request_type: RequestType, details: str, files: list[UploadedFile] = ()
+) -> ServiceRequest:
+    """File a new request for `customer`: Pending, due by its type's target, emergencies flagged."""
+    files = list(files)
+    content_types = validate_uploads(files) if files else []
+    now = timezone.now()
+    service_request = ServiceRequest(
+        customer=customer,
+        request_type=request_type,
+        details=details,
+        priority=Priority.EMERGENCY if request_type.is_emergency else Priority.NORMAL,
+        submitted_at=now,
+        due_at=now + request_type.target_resolution_time,
+    )
+    service_request.full_clean(exclude=["customer", "request_type", "assignee"], validate_constraints=False)
     service_request.save()
+    _record(service_request, Kind.SUBMITTED, customer, new=Status.PENDING)
+    _store_attachments(service_request, files, content_types, customer)
+    if request_type.is_emergency:
+        logger.warning(
+            "Emergency request %s (%s) submitted by customer %s",
+            service_request.reference,
+            request_type.name,
+            customer.customer_id,
+        )
+        notifications.notify_oncall_of_emergency(service_request)
     return service_request
 
 
-def _apply_status(service_request: ServiceRequest, new_status: str) -> list[str]:
+def _change_status(service_request: ServiceRequest, new_status: str) -> None:
     """Move to `new_status` if the workflow allows it, keeping the timestamps consistent."""
     current = service_request.status
-    if new_status == current:
-        return []
     if not workflow.can_transition(current, new_status):
         allowed = workflow.allowed_transitions(current)
         raise Conflict(
@@ -40,13 +129,15 @@ def _apply_status(service_request: ServiceRequest, new_status: str) -> list[str]
     service_request.status = new_status
     if new_status == Status.RESOLVED:
         service_request.resolved_at = now
-    elif new_status in workflow.OPEN_STATUSES or new_status == Status.CANCELLED:
+    elif new_status != Status.CLOSED:
         service_request.resolved_at = None
-    if new_status == Status.CLOSED:
-        service_request.closed_at = now
-    if new_status == Status.CANCELLED:
-        service_request.cancelled_at = now
-    return ["status", "resolved_at", "closed_at", "cancelled_at"]
+    service_request.closed_at = now if new_status == Status.CLOSED else None
+    service_request.cancelled_at = now if new_status == Status.CANCELLED else None
+
+
+def _validate_assignee(assignee: User | None) -> None:
+    if assignee is not None and not (assignee.is_staff and assignee.is_active):
+        raise ValidationError({"assignee": ["Requests can only be assigned to active agents or admins."]})
 
 
 @transaction.atomic
@@ -55,32 +146,169 @@ def service_request_update(
     acting_user: User,
     service_request: ServiceRequest,
     status: str = _UNSET,
+    priority: int = _UNSET,
+    assignee: User | None = _UNSET,
     details: str = _UNSET,
     resolution_details: str = _UNSET,
     request_type: RequestType = _UNSET,
 ) -> ServiceRequest:
-    """Apply a staff member's changes; the status follows the workflow."""
-    # Lock the row so two agents' updates apply one after the other, never interleaved.
-    locked = (
-        ServiceRequest.objects.select_for_update().select_related("request_type", "customer").get(pk=service_request.pk)
-    )
+    """Apply a staff member's changes; the status follows the workflow; each change is on the timeline."""
+    locked = _lock(service_request)
     changed: list[str] = []
-    if status is not _UNSET:
-        changed += _apply_status(locked, status)
+    events: list[RequestEvent] = []
+
+    if request_type is not _UNSET and request_type.pk != locked.request_type_id:
+        events.append(
+            _record(
+                locked,
+                Kind.UPDATED,
+                acting_user,
+                field="type_of_request",
+                old=locked.request_type.name,
+                new=request_type.name,
+            )
+        )
+        locked.request_type = request_type
+        locked.due_at = locked.submitted_at + request_type.target_resolution_time
+        changed += ["request_type", "due_at"]
+        if request_type.is_emergency and priority is _UNSET:
+            priority = Priority.EMERGENCY
     for field, value in (("details", details), ("resolution_details", resolution_details)):
-        if value is not _UNSET and getattr(locked, field) != value:
+        if value is not _UNSET and value != getattr(locked, field):
+            events.append(
+                _record(locked, Kind.UPDATED, acting_user, field=field, old=getattr(locked, field), new=value)
+            )
             setattr(locked, field, value)
             changed.append(field)
-    if request_type is not _UNSET and locked.request_type_id != request_type.pk:
-        locked.request_type = request_type
-        changed.append("request_type")
+    if priority is not _UNSET and priority != locked.priority:
+        _record(
+            locked,
+            Kind.PRIORITY_CHANGED,
+            acting_user,
+            is_internal=True,
+            field="priority",
+            old=locked.get_priority_display(),
+            new=Priority(priority).label,
+        )
+        locked.priority = priority
+        changed.append("priority")
+    if assignee is not _UNSET and (assignee.pk if assignee else None) != locked.assignee_id:
+        _validate_assignee(assignee)
+        _record(
+            locked,
+            Kind.ASSIGNED,
+            acting_user,
+            is_internal=True,
+            field="assignee",
+            old=locked.assignee.name if locked.assignee else "",
+            new=assignee.name if assignee else "",
+        )
+        locked.assignee = assignee
+        changed.append("assignee")
+    status_event = None
+    if status is not _UNSET and status != locked.status:
+        old_status = locked.status
+        _change_status(locked, status)
+        status_event = _record(locked, Kind.STATUS_CHANGED, acting_user, field="status", old=old_status, new=status)
+        changed += ["status", "resolved_at", "closed_at", "cancelled_at"]
+
     if changed:
-        locked.full_clean(exclude=["customer", "request_type"], validate_constraints=False)
+        locked.full_clean(exclude=["customer", "request_type", "assignee"], validate_constraints=False)
         locked.save(update_fields=[*changed, "updated_at"])
+    if status_event is not None:
+        notifications.notify_customer_of_update(locked, status_event)
+    return locked
+
+
+def _customer_action_conflict(service_request: ServiceRequest, action: str, reason: str) -> Conflict:
+    return Conflict(
+        f"You cannot {action} this request: {reason}",
+        details={"status": service_request.status, "reference": service_request.reference},
+    )
+
+
+@transaction.atomic
+def service_request_cancel(*, customer: User, service_request: ServiceRequest, reason: str = "") -> ServiceRequest:
+    """Let a customer cancel their own open request."""
+    locked = _lock(service_request)
+    if not workflow.customer_can_cancel(locked):
+        raise _customer_action_conflict(
+            locked, "cancel", f"it is {locked.status}; only open requests can be cancelled."
+        )
+    old_status = locked.status
+    _change_status(locked, Status.CANCELLED)
+    locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", "updated_at"])
+    _record(locked, Kind.CANCELLED, customer, field="status", old=old_status, new=Status.CANCELLED, body=reason)
     return locked
 
 
 @transaction.atomic
+def service_request_reopen(*, customer: User, service_request: ServiceRequest, reason: str = "") -> ServiceRequest:
+    """Let a customer reopen their Resolved request within the reopen window."""
+    locked = _lock(service_request)
+    if not workflow.customer_can_reopen(locked):
+        days = workflow.reopen_window().days
+        raise _customer_action_conflict(
+            locked, "reopen", f"only a Resolved request can be reopened, within {days} days of its resolution."
+        )
+    new_status = workflow.reopen_status(locked)
+    _change_status(locked, new_status)
+    locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", "updated_at"])
+    event = _record(locked, Kind.REOPENED, customer, field="status", old=Status.RESOLVED, new=new_status, body=reason)
+    notifications.notify_assignee_of_comment(locked, event)
+    return locked
+
+
+def _ensure_accepts_additions(service_request: ServiceRequest) -> None:
+    if service_request.status in (Status.CLOSED, Status.CANCELLED):
+        raise _customer_action_conflict(
+            service_request, "add to", f"it is {service_request.status}. Submit a new request instead."
+        )
+
+
+@transaction.atomic
+def service_request_comment(*, customer: User, service_request: ServiceRequest, body: str) -> RequestEvent:
+    """Let a customer add information to their request; the assignee is told."""
+    locked = _lock(service_request)
+    _ensure_accepts_additions(locked)
+    event = _record(locked, Kind.COMMENT, customer, body=body)
+    locked.save(update_fields=["updated_at"])
+    notifications.notify_assignee_of_comment(locked, event)
+    return event
+
+
+@transaction.atomic
+def service_request_add_note(
+    *, acting_user: User, service_request: ServiceRequest, body: str, is_internal: bool
+) -> RequestEvent:
+    """Add a staff note: internal notes stay with staff; public ones are emailed to the customer."""
+    locked = _lock(service_request)
+    event = _record(locked, Kind.NOTE, acting_user, is_internal=is_internal, body=body)
+    locked.save(update_fields=["updated_at"])
+    if not is_internal:
+        notifications.notify_customer_of_update(locked, event)
+    return event
+
+
+@transaction.atomic
+def service_request_attach(
+    *, acting_user: User, service_request: ServiceRequest, files: list[UploadedFile]
+) -> list[Attachment]:
+    """Attach files (customer or staff); all are checked before any is stored."""
+    locked = _lock(service_request)
+    if not acting_user.is_staff:
+        _ensure_accepts_additions(locked)
+    content_types = validate_uploads(list(files), existing=locked.attachments.count())
+    attachments = _store_attachments(locked, list(files), content_types, acting_user)
+    locked.save(update_fields=["updated_at"])
+    return attachments
+
+
+@transaction.atomic
 def service_request_delete(*, acting_user: User, service_request: ServiceRequest) -> None:
-    """Delete a request (staff only)."""
-    service_request.delete()
+    """Delete a request (staff only). Its timeline is kept, with a final 'deleted' event."""
+    locked = _lock(service_request)
+    _record(locked, Kind.DELETED, acting_user, is_internal=True, old=locked.status, body=locked.details)
+    files = [attachment.file for attachment in locked.attachments.all()]
+    locked.delete()
+    transaction.on_commit(lambda: [file.delete(save=False) for file in files])

@@ -1,19 +1,28 @@
-"""The service-request workflow: which status may follow which. The one place it lives."""
+"""The service-request workflow: which status may follow which, and who may move it.
 
-from .models import ServiceRequest
+This is the one place the transition rules live; the API, the web pages and the
+Django admin all go through `services`, which asks this module.
+"""
 
-Status = ServiceRequest.Status
+from datetime import timedelta
 
+from django.conf import settings
+from django.utils import timezone
+
+from .models import OPEN_STATUSES, ServiceRequest, ServiceRequestStatus
+
+Status = ServiceRequestStatus
+
+# What staff may move a request to, from each status.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.PENDING: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CANCELLED}),
-    Status.IN_PROGRESS: frozenset({Status.PENDING, Status.RESOLVED, Status.CANCELLED}),
+    Status.PENDING: frozenset({Status.IN_PROGRESS, Status.ON_HOLD, Status.RESOLVED, Status.CANCELLED}),
+    Status.IN_PROGRESS: frozenset({Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CANCELLED}),
+    Status.ON_HOLD: frozenset({Status.PENDING, Status.IN_PROGRESS, Status.RESOLVED, Status.CANCELLED}),
     # Reopening a resolved request clears its resolved_at.
     Status.RESOLVED: frozenset({Status.PENDING, Status.IN_PROGRESS, Status.CLOSED}),
     Status.CLOSED: frozenset(),
     Status.CANCELLED: frozenset(),
 }
-
-OPEN_STATUSES = frozenset({Status.PENDING, Status.IN_PROGRESS})
 
 
 def allowed_transitions(current: str) -> list[str]:
@@ -23,3 +32,29 @@ def allowed_transitions(current: str) -> list[str]:
 
 def can_transition(current: str, new: str) -> bool:
     return new in TRANSITIONS[current]
+
+
+# What a customer may do to their own request.
+
+
+def customer_can_cancel(service_request: ServiceRequest) -> bool:
+    """A customer may cancel while the request is open."""
+    return service_request.status in OPEN_STATUSES
+
+
+def reopen_window() -> timedelta:
+    return timedelta(days=settings.SERVICE_REQUEST_REOPEN_DAYS)
+
+
+def customer_can_reopen(service_request: ServiceRequest, now=None) -> bool:
+    """A customer may reopen a Resolved request within the reopen window."""
+    return (
+        service_request.status == Status.RESOLVED
+        and service_request.resolved_at is not None
+        and (now or timezone.now()) - service_request.resolved_at <= reopen_window()
+    )
+
+
+def reopen_status(service_request: ServiceRequest) -> str:
+    """A reopened request goes back to its agent if it has one, else to the queue."""
+    return Status.IN_PROGRESS if service_request.assignee_id else Status.PENDING

@@ -224,3 +224,16 @@ LOGGING = {
 # Without collectstatic (development, tests), serve static files from the apps directly.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Service-request lifecycle ---------------------------------------------
+# Days after resolution during which a customer may reopen their request.
+SERVICE_REQUEST_REOPEN_DAYS = env.int("SERVICE_REQUEST_REOPEN_DAYS", default=14)
+# Shown in every emergency safety notice (the UK's national gas emergency number by default).
+EMERGENCY_PHONE_NUMBER = env.str("EMERGENCY_PHONE_NUMBER", default="0800 111 999")
+# Who is alerted by email of every emergency submission.
+EMERGENCY_ONCALL_EMAIL = env.list("EMERGENCY_ONCALL_EMAIL", default=["oncall@localhost"])
+# Attachments: JPEG, PNG and PDF only (checked from the content), at most this big and this many.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_PER_REQUEST = env.int("ATTACHMENT_MAX_PER_REQUEST", default=5)
+# Uploads above this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440

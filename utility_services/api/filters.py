@@ -1,15 +1,21 @@
-"""Query-string filters of the service-request lists."""
+"""Query-string filters and orderings of the service-request lists and exports."""
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
-from ..models import RequestType, ServiceRequest
+from ..models import OPEN_STATUSES, Priority, RequestType, ServiceRequest
 
 
 class CustomerRequestFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ServiceRequest.Status.choices)
-    type_of_request = django_filters.ModelChoiceFilter(
-        field_name="request_type", to_field_name="name", queryset=RequestType.objects.all()
+    status = django_filters.MultipleChoiceFilter(
+        choices=ServiceRequest.Status.choices, help_text="Repeat to match several: ?status=Pending&status=On Hold"
+    )
+    # Choices are checked in Python, exactly: MySQL's collation would match "gas leak" too.
+    type_of_request = django_filters.ChoiceFilter(
+        field_name="request_type__name",
+        choices=lambda: [(name, name) for name in RequestType.objects.values_list("name", flat=True)],
     )
 
     class Meta:
@@ -17,16 +23,65 @@ class CustomerRequestFilter(django_filters.FilterSet):
         fields = ["status", "type_of_request"]
 
 
+class QueueOrderingFilter(django_filters.OrderingFilter):
+    """Orderings staff may pick; ties are broken by id so pages never overlap."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        tiebreak = "-id" if ordering[-1].startswith("-") else "id"
+        return qs.order_by(*ordering, tiebreak)
+
+
 class StaffRequestFilter(CustomerRequestFilter):
+    priority = django_filters.MultipleChoiceFilter(
+        choices=[(label, label) for label in Priority.labels], method="filter_priority"
+    )
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", help_text='A staff user id, "me" or "none" (unassigned).'
+    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="Open requests past their due time.")
+    customer = django_filters.CharFilter(method="filter_customer", help_text="A user id or a customer id (GU-...).")
+    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=100,
-        help_text="Details, or the customer's name, email, username or customer id, contains this.",
+        help_text="Reference, details, or the customer's name, email, username or customer id contains this.",
     )
+    ordering = QueueOrderingFilter(
+        fields=["priority", "due_at", "submitted_at", "updated_at"],
+        help_text="Default: emergencies first, then newest first.",
+    )
+
+    def filter_priority(self, queryset, name, labels):
+        return queryset.filter(priority__in=[Priority.values[Priority.labels.index(label)] for label in labels])
+
+    def filter_assignee(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assignee=self.request.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        raise ValidationError({"assignee": ['Use a staff user id, "me" or "none".']})
+
+    def filter_overdue(self, queryset, name, value):
+        now = timezone.now()
+        if value:
+            return queryset.overdue(now)
+        return queryset.exclude(status__in=OPEN_STATUSES, due_at__lt=now)
+
+    def filter_customer(self, queryset, name, value):
+        if value.isdigit():
+            return queryset.filter(customer_id=int(value))
+        return queryset.filter(customer__customer_id__iexact=value)
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(
-            Q(details__icontains=value)
+            Q(reference__iexact=value)
+            | Q(details__icontains=value)
             | Q(customer__name__icontains=value)
             | Q(customer__email__icontains=value)
             | Q(customer__username__icontains=value)

@@ -1,12 +1,18 @@
-"""JSON shapes of the service-request API."""
+"""JSON shapes of the service-request API: what customers and staff send and see."""
 
 from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
 from core.serializers import StrictInputSerializer
 
-from ..models import RequestType, ServiceRequest
+from .. import workflow
+from ..emergency import safety_notice
+from ..models import Attachment, Priority, RequestEvent, RequestType, ServiceRequest
+
+# --- Fields ---------------------------------------------------------------------------
 
 
 class RequestTypeField(serializers.SlugRelatedField):
@@ -18,68 +24,256 @@ class RequestTypeField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        try:
-            return self.get_queryset().get(name=data)
-        except RequestType.DoesNotExist:
-            names = ", ".join(self.get_queryset().values_list("name", flat=True))
-            raise serializers.ValidationError(f'"{data}" is not a request type. Choose one of: {names}.') from None
+        # Compared in Python: MySQL's collation would also match "gas leak " to "Gas Leak".
+        types = {request_type.name: request_type for request_type in self.get_queryset()}
+        if data not in types:
+            names = ", ".join(types)
+            raise serializers.ValidationError(f'"{data}" is not a request type. Choose one of: {names}.')
+        return types[data]
 
 
-def _details_field(**kwargs):
+class PriorityField(serializers.ChoiceField):
+    """A priority by its name ("Low", "Normal", "High", "Emergency"), stored as a number."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Priority.labels, **kwargs)
+
+    def to_internal_value(self, data):
+        label = super().to_internal_value(data)
+        return Priority.values[Priority.labels.index(label)]
+
+    def to_representation(self, value):
+        return Priority(value).label
+
+
+def _text_field(**kwargs):
     return serializers.CharField(max_length=settings.SERVICE_REQUEST_DETAILS_MAX_LENGTH, **kwargs)
+
+
+def _files_field(**kwargs):
+    limit = settings.ATTACHMENT_MAX_PER_REQUEST
+    return serializers.ListField(
+        child=serializers.FileField(),
+        help_text=f"JPEG, PNG or PDF files (checked from their content), at most {limit} per request "
+        f"and {settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB each. Send as multipart/form-data.",
+        **kwargs,
+    )
+
+
+# --- Input ----------------------------------------------------------------------------
 
 
 class SubmitSerializer(StrictInputSerializer):
     type_of_request = RequestTypeField()
-    details = _details_field()
+    details = _text_field()
+    files = _files_field(required=False)
 
 
 class StaffUpdateSerializer(StrictInputSerializer):
     """What staff may change; any subset may be sent."""
 
     status = serializers.ChoiceField(choices=ServiceRequest.Status.choices, required=False)
-    details = _details_field(required=False)
-    resolution_details = _details_field(required=False, allow_blank=True)
+    priority = PriorityField(required=False)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role__in=[User.Role.AGENT, User.Role.ADMIN], is_active=True),
+        allow_null=True,
+        required=False,
+        help_text="The id of an active agent or admin, or null to unassign.",
+    )
+    details = _text_field(required=False)
+    resolution_details = _text_field(required=False, allow_blank=True)
     type_of_request = RequestTypeField(required=False)
+
+
+class CommentSerializer(StrictInputSerializer):
+    body = _text_field()
+
+
+class ReasonSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(StrictInputSerializer):
+    body = _text_field()
+    is_internal = serializers.BooleanField(
+        default=True, help_text="Internal notes are never shown or sent to the customer. Default: internal."
+    )
+
+
+class AttachmentUploadSerializer(StrictInputSerializer):
+    files = _files_field(min_length=1)
+
+
+# --- Output ---------------------------------------------------------------------------
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """One timeline entry."""
+
+    actor = serializers.CharField(source="actor_name", read_only=True)
+
+    class Meta:
+        model = RequestEvent
+        fields = ["id", "kind", "actor", "created_at", "field", "old_value", "new_value", "body"]
+        read_only_fields = fields
+
+
+class StaffEventSerializer(EventSerializer):
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields, "is_internal"]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, attachment) -> str:
+        name = self.context.get("download_url_name", "api-track-attachment")
+        return reverse(name, args=[attachment.service_request_id, attachment.pk])
+
+
+class SafetyNoticeSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    steps = serializers.ListField(child=serializers.CharField())
+    emergency_phone = serializers.CharField()
 
 
 class ServiceRequestSerializer(serializers.ModelSerializer):
     """A request as its customer sees it."""
 
     type_of_request = serializers.CharField(source="request_type.name", read_only=True)
+    is_emergency = serializers.BooleanField(source="request_type.is_emergency", read_only=True)
+    safety_notice = serializers.SerializerMethodField()
+    can_cancel = serializers.SerializerMethodField()
+    can_reopen = serializers.SerializerMethodField()
 
     class Meta:
         model = ServiceRequest
         fields = [
             "id",
+            "reference",
             "type_of_request",
             "details",
             "status",
+            "is_emergency",
             "submitted_at",
             "updated_at",
+            "due_at",
             "resolved_at",
             "closed_at",
             "cancelled_at",
             "resolution_details",
+            "safety_notice",
+            "can_cancel",
+            "can_reopen",
         ]
+        read_only_fields = fields
+
+    @extend_schema_field(SafetyNoticeSerializer(allow_null=True))
+    def get_safety_notice(self, service_request):
+        return safety_notice() if service_request.request_type.is_emergency else None
+
+    def get_can_cancel(self, service_request) -> bool:
+        return workflow.customer_can_cancel(service_request)
+
+    def get_can_reopen(self, service_request) -> bool:
+        return workflow.customer_can_reopen(service_request)
+
+
+class ServiceRequestDetailSerializer(ServiceRequestSerializer):
+    """One request with its public timeline and attachments."""
+
+    timeline = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta(ServiceRequestSerializer.Meta):
+        fields = [*ServiceRequestSerializer.Meta.fields, "timeline", "attachments"]
+        read_only_fields = fields
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_timeline(self, service_request):
+        # Customers see public events only: internal notes, priority and assignment stay with staff.
+        public = [event for event in service_request.events.all() if not event.is_internal]
+        return EventSerializer(public, many=True).data
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "name", "username"]
         read_only_fields = fields
 
 
 class CustomerSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "customer_id", "username", "name", "email", "phone_number"]
+        fields = ["id", "customer_id", "username", "name", "email", "phone_number", "address"]
         read_only_fields = fields
 
 
-class StaffServiceRequestSerializer(ServiceRequestSerializer):
-    """A request as staff see it: with its customer."""
+class StaffServiceRequestSerializer(serializers.ModelSerializer):
+    """A request as staff see it in the queue."""
 
+    type_of_request = serializers.CharField(source="request_type.name", read_only=True)
+    is_emergency = serializers.BooleanField(source="request_type.is_emergency", read_only=True)
+    priority = PriorityField(read_only=True)
+    assignee = PersonSerializer(read_only=True, allow_null=True)
     customer = CustomerSummarySerializer(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    allowed_transitions = serializers.SerializerMethodField()
 
-    class Meta(ServiceRequestSerializer.Meta):
-        fields = [*ServiceRequestSerializer.Meta.fields, "customer"]
+    class Meta:
+        model = ServiceRequest
+        fields = [
+            "id",
+            "reference",
+            "type_of_request",
+            "details",
+            "status",
+            "priority",
+            "is_emergency",
+            "is_overdue",
+            "assignee",
+            "customer",
+            "submitted_at",
+            "updated_at",
+            "due_at",
+            "resolved_at",
+            "closed_at",
+            "cancelled_at",
+            "resolution_details",
+            "allowed_transitions",
+        ]
         read_only_fields = fields
+
+    def get_allowed_transitions(self, service_request) -> list[str]:
+        return workflow.allowed_transitions(service_request.status)
+
+
+class StaffServiceRequestDetailSerializer(StaffServiceRequestSerializer):
+    """One request with its whole timeline, internal notes included, and attachments."""
+
+    timeline = StaffEventSerializer(source="events", many=True, read_only=True)
+    attachments = serializers.SerializerMethodField()
+    safety_notice = serializers.SerializerMethodField()
+
+    class Meta(StaffServiceRequestSerializer.Meta):
+        fields = [*StaffServiceRequestSerializer.Meta.fields, "safety_notice", "timeline", "attachments"]
+        read_only_fields = fields
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, service_request):
+        context = {"download_url_name": "api-admin-request-attachment"}
+        return AttachmentSerializer(service_request.attachments.all(), many=True, context=context).data
+
+    @extend_schema_field(SafetyNoticeSerializer(allow_null=True))
+    def get_safety_notice(self, service_request):
+        return safety_notice() if service_request.request_type.is_emergency else None
 
 
 class RequestTypeSerializer(serializers.ModelSerializer):

@@ -4,9 +4,33 @@ from . import views
 
 urlpatterns = [
     path("request-types/", views.RequestTypeListView.as_view(), name="api-request-types"),
+    # Customers: their own requests.
     path("submit/", views.SubmitView.as_view(), name="api-submit"),
     path("track/", views.TrackListView.as_view(), name="api-track"),
     path("track/<int:request_id>/", views.TrackDetailView.as_view(), name="api-track-detail"),
+    path("track/<int:request_id>/cancel/", views.CancelView.as_view(), name="api-track-cancel"),
+    path("track/<int:request_id>/reopen/", views.ReopenView.as_view(), name="api-track-reopen"),
+    path("track/<int:request_id>/comments/", views.CommentView.as_view(), name="api-track-comments"),
+    path("track/<int:request_id>/attachments/", views.CustomerAttachmentView.as_view(), name="api-track-attachments"),
+    path(
+        "track/<int:request_id>/attachments/<int:attachment_id>/",
+        views.CustomerAttachmentDownloadView.as_view(),
+        name="api-track-attachment",
+    ),
+    # Staff: the queue.
     path("admin/requests/", views.AdminRequestListView.as_view(), name="api-admin-requests"),
+    path("admin/requests/export/", views.AdminRequestExportView.as_view(), name="api-admin-requests-export"),
+    path("admin/stats/", views.AdminStatsView.as_view(), name="api-admin-stats"),
     path("admin/requests/<int:request_id>/", views.AdminRequestDetailView.as_view(), name="api-admin-request-detail"),
+    path("admin/requests/<int:request_id>/notes/", views.AdminNoteView.as_view(), name="api-admin-request-notes"),
+    path(
+        "admin/requests/<int:request_id>/attachments/",
+        views.AdminAttachmentView.as_view(),
+        name="api-admin-request-attachments",
+    ),
+    path(
+        "admin/requests/<int:request_id>/attachments/<int:attachment_id>/",
+        views.AdminAttachmentDownloadView.as_view(),
+        name="api-admin-request-attachment",
+    ),
 ]

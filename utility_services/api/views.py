@@ -1,22 +1,52 @@
-"""Service-request API: customers submit and track; staff (agents and admins) work the queue."""
+"""Service-request API: customers submit and track; staff (agents and admins) work the queue.
 
-from drf_spectacular.utils import extend_schema
+Views are thin: a serializer parses the input, one service call does the work, and
+the envelope carries the result. Customers reach requests only through
+`ServiceRequest.objects.for_customer`, so anyone else's request is a 404.
+"""
+
+from django.db.models import Prefetch
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from core.permissions import IsStaffMember
 from core.responses import envelope
 
 from .. import services
-from ..models import RequestType, ServiceRequest
+from ..emergency import safety_notice
+from ..models import Attachment, RequestEvent, RequestType, ServiceRequest
+from ..reports import csv_rows, request_stats
 from .filters import CustomerRequestFilter, StaffRequestFilter
 from .serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    CommentSerializer,
+    EventSerializer,
+    NoteSerializer,
+    ReasonSerializer,
     RequestTypeSerializer,
+    ServiceRequestDetailSerializer,
     ServiceRequestSerializer,
+    StaffEventSerializer,
+    StaffServiceRequestDetailSerializer,
     StaffServiceRequestSerializer,
     StaffUpdateSerializer,
     SubmitSerializer,
 )
+
+UPLOAD_PARSERS = [JSONParser, MultiPartParser]
+FILE_RESPONSE = {(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")}
+
+
+def _parse(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class RequestTypeListView(generics.ListAPIView):
@@ -30,112 +60,292 @@ class RequestTypeListView(generics.ListAPIView):
 
     @extend_schema(summary="List request types")
     def get(self, request):
-        return envelope(
-            "Request types retrieved successfully", self.get_serializer(self.get_queryset(), many=True).data
-        )
+        data = self.get_serializer(self.get_queryset(), many=True).data
+        return envelope("Request types retrieved successfully", data)
+
+
+# --- Customers -----------------------------------------------------------------------
 
 
 class SubmitView(generics.GenericAPIView):
     permission_classes = [IsAuthenticated]
+    parser_classes = UPLOAD_PARSERS
     serializer_class = SubmitSerializer
 
     @extend_schema(
-        request=SubmitSerializer, responses={201: ServiceRequestSerializer}, summary="Submit a service request"
+        request={"application/json": SubmitSerializer, "multipart/form-data": SubmitSerializer},
+        responses={201: ServiceRequestDetailSerializer},
+        summary="Submit a service request (JSON, or multipart with files)",
     )
     def post(self, request):
-        serializer = SubmitSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = _parse(SubmitSerializer, request)
         service_request = services.service_request_submit(
             customer=request.user,
-            request_type=serializer.validated_data["type_of_request"],
-            details=serializer.validated_data["details"],
+            request_type=data["type_of_request"],
+            details=data["details"],
+            files=data.get("files", []),
         )
-        return envelope(
-            "Service request submitted successfully",
-            ServiceRequestSerializer(service_request).data,
-            status=status.HTTP_201_CREATED,
-        )
+        message = f"Service request {service_request.reference} submitted successfully"
+        if service_request.is_emergency:
+            notice = safety_notice()
+            message = f"{notice['title']}. Your report {service_request.reference} has been recorded."
+        return envelope(message, ServiceRequestDetailSerializer(service_request).data, status=status.HTTP_201_CREATED)
 
 
-class TrackListView(generics.ListAPIView):
-    """The caller's own requests, newest first."""
+class CustomerRequestMixin:
+    """Scope every lookup to the caller's own requests: anyone else's is a 404."""
 
     permission_classes = [IsAuthenticated]
-    serializer_class = ServiceRequestSerializer
-    filterset_class = CustomerRequestFilter
-    list_message = "Service requests retrieved successfully"
+    lookup_url_kwarg = "request_id"
 
     def get_queryset(self):
         return ServiceRequest.objects.for_customer(self.request.user)
+
+
+class TrackListView(CustomerRequestMixin, generics.ListAPIView):
+    """The caller's own requests, newest first."""
+
+    serializer_class = ServiceRequestSerializer
+    filterset_class = CustomerRequestFilter
+    list_message = "Service requests retrieved successfully"
 
     @extend_schema(summary="Track my service requests")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
 
-class TrackDetailView(generics.RetrieveAPIView):
-    """One of the caller's requests; anyone else's is a 404."""
-
-    permission_classes = [IsAuthenticated]
-    serializer_class = ServiceRequestSerializer
-    lookup_url_kwarg = "request_id"
+class TrackDetailView(CustomerRequestMixin, generics.GenericAPIView):
+    serializer_class = ServiceRequestDetailSerializer
 
     def get_queryset(self):
-        return ServiceRequest.objects.for_customer(self.request.user)
+        return super().get_queryset().prefetch_related("events", "attachments")
 
-    @extend_schema(summary="Get one of my service requests")
+    @extend_schema(summary="Get one of my service requests, with its public timeline")
     def get(self, request, request_id):
         return envelope("Service request retrieved successfully", self.get_serializer(self.get_object()).data)
 
 
-class AdminRequestListView(generics.ListAPIView):
+class CancelView(CustomerRequestMixin, generics.GenericAPIView):
+    serializer_class = ReasonSerializer
+
+    @extend_schema(request=ReasonSerializer, responses={200: ServiceRequestSerializer}, summary="Cancel my request")
+    def post(self, request, request_id):
+        data = _parse(ReasonSerializer, request)
+        service_request = services.service_request_cancel(
+            customer=request.user, service_request=self.get_object(), reason=data["reason"]
+        )
+        return envelope(
+            f"Service request {service_request.reference} cancelled", ServiceRequestSerializer(service_request).data
+        )
+
+
+class ReopenView(CustomerRequestMixin, generics.GenericAPIView):
+    serializer_class = ReasonSerializer
+
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={200: ServiceRequestSerializer},
+        summary="Reopen my resolved request (within the reopen window)",
+    )
+    def post(self, request, request_id):
+        data = _parse(ReasonSerializer, request)
+        service_request = services.service_request_reopen(
+            customer=request.user, service_request=self.get_object(), reason=data["reason"]
+        )
+        return envelope(
+            f"Service request {service_request.reference} reopened", ServiceRequestSerializer(service_request).data
+        )
+
+
+class CommentView(CustomerRequestMixin, generics.GenericAPIView):
+    serializer_class = CommentSerializer
+
+    @extend_schema(request=CommentSerializer, responses={201: EventSerializer}, summary="Add information to my request")
+    def post(self, request, request_id):
+        data = _parse(CommentSerializer, request)
+        event = services.service_request_comment(
+            customer=request.user, service_request=self.get_object(), body=data["body"]
+        )
+        return envelope("Comment added", EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerAttachmentView(CustomerRequestMixin, generics.GenericAPIView):
+    parser_classes = [MultiPartParser]
+    serializer_class = AttachmentUploadSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer(many=True)},
+        summary="Attach files to my request",
+    )
+    def post(self, request, request_id):
+        data = _parse(AttachmentUploadSerializer, request)
+        attachments = services.service_request_attach(
+            acting_user=request.user, service_request=self.get_object(), files=data["files"]
+        )
+        return envelope(
+            "Files attached", AttachmentSerializer(attachments, many=True).data, status=status.HTTP_201_CREATED
+        )
+
+
+def _download(attachment: Attachment) -> FileResponse:
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class CustomerAttachmentDownloadView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=FILE_RESPONSE, summary="Download an attachment of my request")
+    def get(self, request, request_id, attachment_id):
+        attachment = generics.get_object_or_404(
+            Attachment, pk=attachment_id, service_request_id=request_id, service_request__customer=request.user
+        )
+        return _download(attachment)
+
+
+# --- Staff ---------------------------------------------------------------------------
+
+
+class StaffQueueMixin:
     permission_classes = [IsStaffMember]
-    serializer_class = StaffServiceRequestSerializer
     filterset_class = StaffRequestFilter
     queryset = ServiceRequest.objects.for_staff()
+
+
+class AdminRequestListView(StaffQueueMixin, generics.ListAPIView):
+    serializer_class = StaffServiceRequestSerializer
     list_message = "Service requests retrieved successfully"
 
-    @extend_schema(summary="List all service requests (staff)")
+    @extend_schema(summary="The staff queue: all service requests, emergencies first (staff)")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
 
-class AdminRequestDetailView(generics.GenericAPIView):
-    permission_classes = [IsStaffMember]
+class AdminRequestExportView(StaffQueueMixin, generics.GenericAPIView):
     serializer_class = StaffServiceRequestSerializer
-    queryset = ServiceRequest.objects.for_staff()
-    lookup_url_kwarg = "request_id"
 
-    @extend_schema(responses={200: StaffServiceRequestSerializer}, summary="Get a service request (staff)")
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per request")},
+        summary="Export the filtered queue as CSV (staff)",
+    )
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        response = StreamingHttpResponse(csv_rows(queryset), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="service-requests-{timezone.now():%Y%m%d-%H%M}.csv"'
+        return response
+
+
+class AdminStatsView(StaffQueueMixin, generics.GenericAPIView):
+    serializer_class = StaffServiceRequestSerializer
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Queue statistics over the filtered requests, e.g. a submitted date range (staff)",
+    )
+    def get(self, request):
+        return envelope("Statistics computed", request_stats(self.filter_queryset(self.get_queryset())))
+
+
+class StaffRequestMixin:
+    permission_classes = [IsStaffMember]
+    lookup_url_kwarg = "request_id"
+    queryset = ServiceRequest.objects.for_staff()
+
+
+class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
+    serializer_class = StaffServiceRequestDetailSerializer
+
+    def get_queryset(self):
+        events = RequestEvent.objects.order_by("created_at", "id")
+        return super().get_queryset().prefetch_related(Prefetch("events", queryset=events), "attachments")
+
+    def _render(self, message, service_request):
+        fresh = self.get_queryset().get(pk=service_request.pk)
+        return envelope(message, self.get_serializer(fresh).data)
+
+    @extend_schema(summary="Get a service request with its whole timeline (staff)")
     def get(self, request, request_id):
         return envelope("Service request retrieved successfully", self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         request=StaffUpdateSerializer,
-        responses={200: StaffServiceRequestSerializer},
-        summary="Update a service request (staff): status, details, resolution details, type",
+        responses={200: StaffServiceRequestDetailSerializer},
+        summary="Update a service request (staff): status, priority, assignee, details, resolution, type",
     )
     def put(self, request, request_id):
         service_request = self.get_object()
-        serializer = StaffUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
+        changes = dict(_parse(StaffUpdateSerializer, request))
         if "type_of_request" in changes:
             changes["request_type"] = changes.pop("type_of_request")
         service_request = services.service_request_update(
             acting_user=request.user, service_request=service_request, **changes
         )
-        return envelope("Service request updated successfully", self.get_serializer(service_request).data)
+        return self._render("Service request updated successfully", service_request)
 
     @extend_schema(
         request=StaffUpdateSerializer,
-        responses={200: StaffServiceRequestSerializer},
+        responses={200: StaffServiceRequestDetailSerializer},
         summary="Update a service request (staff)",
     )
     def patch(self, request, request_id):
         return self.put(request, request_id)
 
-    @extend_schema(responses={200: None}, summary="Delete a service request (staff)")
+    @extend_schema(responses={200: None}, summary="Delete a service request; its timeline is kept (staff)")
     def delete(self, request, request_id):
         services.service_request_delete(acting_user=request.user, service_request=self.get_object())
         return envelope("Service request deleted successfully")
+
+
+class AdminNoteView(StaffRequestMixin, generics.GenericAPIView):
+    serializer_class = NoteSerializer
+
+    @extend_schema(
+        request=NoteSerializer, responses={201: StaffEventSerializer}, summary="Add a public or internal note (staff)"
+    )
+    def post(self, request, request_id):
+        data = _parse(NoteSerializer, request)
+        event = services.service_request_add_note(
+            acting_user=request.user,
+            service_request=self.get_object(),
+            body=data["body"],
+            is_internal=data["is_internal"],
+        )
+        message = "Internal note added" if event.is_internal else "Public note added and sent to the customer"
+        return envelope(message, StaffEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class AdminAttachmentView(StaffRequestMixin, generics.GenericAPIView):
+    parser_classes = [MultiPartParser]
+    serializer_class = AttachmentUploadSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer(many=True)},
+        summary="Attach files to a request (staff)",
+    )
+    def post(self, request, request_id):
+        data = _parse(AttachmentUploadSerializer, request)
+        attachments = services.service_request_attach(
+            acting_user=request.user, service_request=self.get_object(), files=data["files"]
+        )
+        context = {"download_url_name": "api-admin-request-attachment"}
+        return envelope(
+            "Files attached",
+            AttachmentSerializer(attachments, many=True, context=context).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class AdminAttachmentDownloadView(generics.GenericAPIView):
+    permission_classes = [IsStaffMember]
+
+    @extend_schema(responses=FILE_RESPONSE, summary="Download an attachment (staff)")
+    def get(self, request, request_id, attachment_id):
+        return _download(generics.get_object_or_404(Attachment, pk=attachment_id, service_request_id=request_id))

@@ -1,0 +1,109 @@
+"""Read-only reports over service requests: queue statistics and the CSV export."""
+
+import csv
+from collections.abc import Iterator
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F
+from django.utils import timezone
+
+from .models import Priority, RequestType, ServiceRequest
+
+CSV_COLUMNS = [
+    "reference",
+    "id",
+    "type_of_request",
+    "status",
+    "priority",
+    "is_overdue",
+    "customer_id",
+    "customer_name",
+    "customer_email",
+    "assignee",
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "resolved_at",
+    "details",
+    "resolution_details",
+]
+
+
+def request_stats(queryset) -> dict:
+    """Counts by status, type and priority, the overdue count and the median time to resolve."""
+    by_status = dict.fromkeys(ServiceRequest.Status.values, 0)
+    by_status.update(dict(queryset.order_by().values_list("status").annotate(n=Count("id"))))
+    type_names = dict(RequestType.objects.values_list("id", "name"))
+    by_type = {
+        type_names[type_id]: n for type_id, n in queryset.order_by().values_list("request_type").annotate(n=Count("id"))
+    }
+    by_priority = dict.fromkeys(Priority.labels, 0)
+    for value, n in queryset.order_by().values_list("priority").annotate(n=Count("id")):
+        by_priority[Priority(value).label] = n
+
+    resolved = queryset.filter(resolved_at__isnull=False)
+    resolved_count = resolved.count()
+    median_hours = None
+    if resolved_count:
+        duration = ExpressionWrapper(F("resolved_at") - F("submitted_at"), output_field=DurationField())
+        ordered = resolved.annotate(duration=duration).order_by("duration").values_list("duration", flat=True)
+        middle = resolved_count // 2
+        if resolved_count % 2:
+            median = ordered[middle]
+        else:
+            low, high = ordered[middle - 1 : middle + 1]
+            median = (low + high) / 2
+        median_hours = round(median.total_seconds() / 3600, 2)
+
+    return {
+        "total": sum(by_status.values()),
+        "by_status": by_status,
+        "by_type": by_type,
+        "by_priority": by_priority,
+        "overdue": queryset.overdue(timezone.now()).count(),
+        "resolved": resolved_count,
+        "median_hours_to_resolve": median_hours,
+    }
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming CSV."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_safe(value) -> str:
+    """Neutralise spreadsheet formulas (CSV injection): a cell must never start with = + - @."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_rows(queryset) -> Iterator[str]:
+    """Yield the CSV export of `queryset`, header first, streaming rows from the database."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    now = timezone.now()
+    for request in queryset.select_related("request_type", "customer", "assignee").iterator(chunk_size=2000):
+        yield writer.writerow(
+            [
+                _csv_safe(value)
+                for value in (
+                    request.reference,
+                    request.pk,
+                    request.request_type.name,
+                    request.status,
+                    request.get_priority_display(),
+                    request.is_open and request.due_at < now,
+                    request.customer.customer_id,
+                    request.customer.name,
+                    request.customer.email,
+                    request.assignee.name if request.assignee else "",
+                    request.submitted_at.isoformat(),
+                    request.updated_at.isoformat(),
+                    request.due_at.isoformat(),
+                    request.resolved_at.isoformat() if request.resolved_at else "",
+                    request.details,
+                    request.resolution_details,
+                )
+            ]
+        )
