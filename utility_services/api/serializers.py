@@ -18,11 +18,12 @@ class RequestTypeField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        try:
-            return self.get_queryset().get(name=data)
-        except RequestType.DoesNotExist:
-            names = ", ".join(self.get_queryset().values_list("name", flat=True))
-            raise serializers.ValidationError(f'"{data}" is not a request type. Choose one of: {names}.') from None
+        # Compared in Python: MySQL's collation would also match "gas leak " to "Gas Leak".
+        types = {request_type.name: request_type for request_type in self.get_queryset()}
+        if data not in types:
+            names = ", ".join(types)
+            raise serializers.ValidationError(f'"{data}" is not a request type. Choose one of: {names}.')
+        return types[data]
 
 
 def _details_field(**kwargs):
