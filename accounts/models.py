@@ -91,3 +91,8 @@ class User(AbstractUser):
     def clean(self):
         super().clean()
         self.email = UserManager.normalize_email(self.email)
+
+    def save(self, *args, **kwargs):
+        # Emails are compared lower-cased everywhere; no save path may store another form.
+        self.email = UserManager.normalize_email(self.email)
+        super().save(*args, **kwargs)

@@ -138,8 +138,7 @@ class ServiceRequest(models.Model):
             # Timestamps agree with the status: set when it is reached, cleared when left.
             models.CheckConstraint(
                 condition=models.Q(resolved_at__isnull=True, status__in=[*OPEN_STATUSES, "Cancelled"])
-                | models.Q(resolved_at__isnull=False, status="Resolved")
-                | models.Q(status="Closed"),
+                | models.Q(resolved_at__isnull=False, status__in=["Resolved", "Closed"]),
                 name="sr_resolved_at_matches_status",
             ),
             models.CheckConstraint(

@@ -14,6 +14,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.views import APIView
 
+from core.filters import StrictBooleanFilter
 from core.permissions import IsAdmin
 from core.responses import envelope
 
@@ -134,7 +135,7 @@ class UserFilter(django_filters.FilterSet):
         method="filter_search", max_length=100, help_text="Name, email, username or customer id contains this."
     )
     role = django_filters.ChoiceFilter(choices=User.Role.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = User

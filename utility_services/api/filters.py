@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from core.filters import StrictBooleanFilter
+
 from ..models import OPEN_STATUSES, Priority, RequestType, ServiceRequest
 
 
@@ -41,7 +43,7 @@ class StaffRequestFilter(CustomerRequestFilter):
     assignee = django_filters.CharFilter(
         method="filter_assignee", help_text='A staff user id, "me" or "none" (unassigned).'
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="Open requests past their due time.")
+    overdue = StrictBooleanFilter(method="filter_overdue", help_text="true: open requests past their due time.")
     customer = django_filters.CharFilter(method="filter_customer", help_text="A user id or a customer id (GU-...).")
     submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
     submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
