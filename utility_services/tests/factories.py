@@ -1,11 +1,12 @@
 import factory
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from utility_services.models import RequestType, ServiceRequest
 
 
 class ServiceRequestFactory(factory.django.DjangoModelFactory):
-    """A Pending request of a seeded type (default: Maintenance)."""
+    """A Pending request of a seeded type (default: Maintenance), due by its type's target."""
 
     class Meta:
         model = ServiceRequest
@@ -13,3 +14,5 @@ class ServiceRequestFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(UserFactory)
     request_type = factory.LazyFunction(lambda: RequestType.objects.get(name="Maintenance"))
     details = factory.Faker("sentence")
+    submitted_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda r: r.submitted_at + r.request_type.target_resolution_time)

@@ -115,6 +115,7 @@ def test_staff_list_every_customers_requests(request, client_fixture, customer, 
         "name": customer.name,
         "email": customer.email,
         "phone_number": customer.phone_number,
+        "address": customer.address,
     }
 
 
@@ -302,8 +303,8 @@ def test_list_query_count_does_not_grow_with_page_size(agent_api, django_assert_
 
 
 def test_detail_uses_a_fixed_number_of_queries(agent_api, service_request, django_assert_num_queries):
-    # session, user, the request with its customer and type.
-    with django_assert_num_queries(3):
+    # session, user, the request with its customer, type and assignee, its events, its attachments.
+    with django_assert_num_queries(5):
         assert agent_api.get(detail_url(service_request.pk)).status_code == 200
 
 

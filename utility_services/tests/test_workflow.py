@@ -14,10 +14,11 @@ from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 
-STATUSES = ["Pending", "In Progress", "Resolved", "Closed", "Cancelled"]
+STATUSES = ["Pending", "In Progress", "On Hold", "Resolved", "Closed", "Cancelled"]
 ALLOWED = {
-    "Pending": ["In Progress", "Resolved", "Cancelled"],
-    "In Progress": ["Pending", "Resolved", "Cancelled"],
+    "Pending": ["In Progress", "On Hold", "Resolved", "Cancelled"],
+    "In Progress": ["Pending", "On Hold", "Resolved", "Cancelled"],
+    "On Hold": ["Pending", "In Progress", "Resolved", "Cancelled"],
     "Resolved": ["Pending", "In Progress", "Closed"],
     "Closed": [],
     "Cancelled": [],
@@ -34,6 +35,7 @@ def request_in(status: str, **fields) -> ServiceRequest:
     timestamps = {
         "Pending": {},
         "In Progress": {},
+        "On Hold": {},
         "Resolved": {"resolved_at": now},
         "Closed": {"resolved_at": now, "closed_at": now},
         "Cancelled": {"cancelled_at": now},
