@@ -6,6 +6,9 @@ as ``{"error", "details"}``. This hook rewrites the generated schema to match,
 so a contract-testing tool can validate every response against it.
 """
 
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
 ERROR_COMPONENT = {
     "type": "object",
     "description": "Every failure. `details` maps field names to messages for 400s.",
@@ -30,8 +33,13 @@ _ERRORS = {
 }
 
 
-def _is_enveloped(schema: dict) -> bool:
-    return "message" in schema.get("properties", {})
+def _resolve(schema: dict, components: dict) -> dict:
+    ref = schema.get("$ref", "")
+    return components.get(ref.rsplit("/", 1)[-1], schema) if ref else schema
+
+
+def _is_enveloped(schema: dict, components: dict) -> bool:
+    return "message" in _resolve(schema, components).get("properties", {})
 
 
 def _wrap(schema: dict) -> dict:
@@ -44,14 +52,21 @@ def _wrap(schema: dict) -> dict:
 
 def envelope_postprocessing_hook(result, generator, request, public):
     """Wrap 2xx bodies in the success envelope and document the error envelope."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_COMPONENT
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_COMPONENT
     error_ref = {"$ref": "#/components/schemas/Error"}
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             for code, response in responses.items():
-                json_body = response.get("content", {}).get("application/json")
-                if code.startswith("2") and json_body and not _is_enveloped(json_body["schema"]):
+                if not code.startswith("2"):
+                    continue
+                content = response.setdefault("content", {})
+                if not content:
+                    # A success with nothing to return still sends {"message": ..., "data": null}.
+                    content["application/json"] = {"schema": _wrap({"type": "object", "nullable": True})}
+                json_body = content.get("application/json")
+                if json_body and not _is_enveloped(json_body["schema"], components):
                     json_body["schema"] = _wrap(json_body["schema"])
             for code, description in _ERRORS.items():
                 responses.setdefault(
@@ -59,3 +74,19 @@ def envelope_postprocessing_hook(result, generator, request, public):
                     {"description": description, "content": {"application/json": {"schema": error_ref}}},
                 )
     return result
+
+
+class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describe our session authentication: the session cookie, plus X-CSRFToken on unsafe methods."""
+
+    target_class = "core.authentication.SessionAuthentication"
+    name = "sessionAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "Log in with POST /accounts/api/login/; send the csrftoken cookie's value "
+            "in the X-CSRFToken header on POST, PUT, PATCH and DELETE.",
+        }
