@@ -1,13 +1,17 @@
-"""Django admin for service requests (agents and admins) and the request-type catalogue.
+"""Django admin for service requests (agents and admins), their timeline, and the request-type catalogue.
 
-Changes go through `utility_services.services`, so the workflow rules are the API's.
+Changes go through `utility_services.services`, so the workflow rules, the timeline
+and the notifications are the API's.
 """
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from . import services, workflow
-from .models import RequestType, ServiceRequest
+from .models import Attachment, RequestEvent, RequestType, ServiceRequest
 
 
 class StaffOnlyAdmin(admin.ModelAdmin):
@@ -42,7 +46,7 @@ class RequestTypeAdmin(StaffOnlyAdmin):
 class ServiceRequestForm(forms.ModelForm):
     class Meta:
         model = ServiceRequest
-        fields = ("request_type", "status", "details", "resolution_details")
+        fields = ("request_type", "status", "priority", "assignee", "details", "resolution_details")
 
     def clean_status(self):
         new_status = self.cleaned_data["status"]
@@ -52,18 +56,90 @@ class ServiceRequestForm(forms.ModelForm):
             raise forms.ValidationError(f"A {current} request cannot move to {new_status}. Allowed: {allowed}.")
         return new_status
 
+    def clean_assignee(self):
+        assignee = self.cleaned_data["assignee"]
+        if "assignee" in self.changed_data:
+            try:
+                services.validate_assignee(assignee)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.message_dict["assignee"]) from None
+        return assignee
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff
+
+
+class RequestEventInline(ReadOnlyInline):
+    model = RequestEvent
+    fields = ("created_at", "kind", "actor_name", "is_internal", "field", "old_value", "new_value", "body")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ("download", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    @admin.display(description="File")
+    def download(self, attachment):
+        url = reverse("api-admin-request-attachment", args=[attachment.service_request_id, attachment.pk])
+        return format_html('<a href="{}">{}</a>', url, attachment.original_name)
+
 
 @admin.register(ServiceRequest)
 class ServiceRequestAdmin(StaffOnlyAdmin):
     form = ServiceRequestForm
-    list_display = ("id", "request_type", "customer", "status", "submitted_at", "updated_at", "resolved_at")
-    list_filter = ("status", "request_type", "submitted_at")
-    search_fields = ("details", "customer__name", "customer__email", "customer__username", "customer__customer_id")
-    list_select_related = ("request_type", "customer")
-    ordering = ("-submitted_at", "-id")
+    list_display = (
+        "reference",
+        "request_type",
+        "customer",
+        "status",
+        "priority",
+        "assignee",
+        "submitted_at",
+        "due_at",
+        "overdue",
+    )
+    list_filter = ("status", "priority", "request_type", ("assignee", admin.RelatedOnlyFieldListFilter), "submitted_at")
+    search_fields = (
+        "=reference",
+        "details",
+        "customer__name",
+        "customer__email",
+        "customer__username",
+        "customer__customer_id",
+    )
+    list_select_related = ("request_type", "customer", "assignee")
+    ordering = ("-priority", "-submitted_at", "-id")
     date_hierarchy = "submitted_at"
-    readonly_fields = ("customer", "submitted_at", "updated_at", "resolved_at", "closed_at", "cancelled_at")
+    readonly_fields = (
+        "reference",
+        "customer",
+        "submitted_at",
+        "updated_at",
+        "due_at",
+        "resolved_at",
+        "closed_at",
+        "cancelled_at",
+    )
+    inlines = (AttachmentInline, RequestEventInline)
     actions = None
+
+    @admin.display(boolean=True, description="Overdue")
+    def overdue(self, service_request):
+        return service_request.is_overdue
 
     def has_add_permission(self, request):
         return False  # requests are submitted by customers
@@ -84,3 +160,29 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
 
     def delete_model(self, request, obj):
         services.service_request_delete(acting_user=request.user, service_request=obj)
+
+
+@admin.register(RequestEvent)
+class RequestEventAdmin(admin.ModelAdmin):
+    """The audit trail of every request, deleted ones included. Read-only, for admins."""
+
+    list_display = ("created_at", "request_reference", "kind", "actor_name", "is_internal", "field", "new_value")
+    list_filter = ("kind", "is_internal", "created_at")
+    search_fields = ("=request_reference", "actor_name", "body")
+    ordering = ("-created_at", "-id")
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_admin
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

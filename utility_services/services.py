@@ -135,7 +135,8 @@ def _change_status(service_request: ServiceRequest, new_status: str) -> None:
     service_request.cancelled_at = now if new_status == Status.CANCELLED else None
 
 
-def _validate_assignee(assignee: User | None) -> None:
+def validate_assignee(assignee: User | None) -> None:
+    """Refuse an assignee who is not an active agent or admin."""
     if assignee is not None and not (assignee.is_staff and assignee.is_active):
         raise ValidationError({"assignee": ["Requests can only be assigned to active agents or admins."]})
 
@@ -193,7 +194,7 @@ def service_request_update(
         locked.priority = priority
         changed.append("priority")
     if assignee is not _UNSET and (assignee.pk if assignee else None) != locked.assignee_id:
-        _validate_assignee(assignee)
+        validate_assignee(assignee)
         _record(
             locked,
             Kind.ASSIGNED,

@@ -5,7 +5,7 @@ import pytest
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
 from core.tests.admin_client import AdminSiteClient
-from utility_services.models import ServiceRequest
+from utility_services.models import RequestEvent, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,13 +19,25 @@ def _site(user):
 
 
 def _request_form(service_request, **changes):
-    return {
+    """The change form as the browser posts it, including the read-only inlines' management forms."""
+    form = {
         "request_type": service_request.request_type_id,
         "status": service_request.status,
+        "priority": service_request.priority,
+        "assignee": service_request.assignee_id or "",
         "details": service_request.details,
         "resolution_details": service_request.resolution_details,
         **changes,
     }
+    for prefix, manager in (("attachments", service_request.attachments), ("events", service_request.events)):
+        count = manager.count()
+        form |= {
+            f"{prefix}-TOTAL_FORMS": count,
+            f"{prefix}-INITIAL_FORMS": count,
+            f"{prefix}-MIN_NUM_FORMS": 0,
+            f"{prefix}-MAX_NUM_FORMS": 1000,
+        }
+    return form
 
 
 def test_customer_cannot_log_in_to_admin(customer):
@@ -117,3 +129,42 @@ def test_admin_cannot_delete_user_with_requests_in_admin(admin_user):
     assert site.get(f"/admin/accounts/user/{with_history.pk}/delete/").status_code == 403
     assert User.objects.filter(pk=with_history.pk).exists()
     assert ServiceRequest.objects.filter(customer=with_history).count() == 1
+
+
+def test_admin_change_writes_the_timeline_and_emails_like_the_api(
+    agent, django_capture_on_commit_callbacks, mailoutbox
+):
+    service_request = ServiceRequestFactory()
+    site = _site(agent)
+    url = f"/admin/utility_services/servicerequest/{service_request.pk}/change/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = site.post_form(url, _request_form(service_request, status="In Progress", priority=3))
+
+    assert response.status_code == 302
+    events = {event.kind: event for event in RequestEvent.objects.filter(service_request=service_request)}
+    assert events["status_changed"].actor == agent
+    assert (events["status_changed"].old_value, events["status_changed"].new_value) == ("Pending", "In Progress")
+    assert events["priority_changed"].is_internal
+    assert [m.to for m in mailoutbox] == [[service_request.customer.email]]
+    assert service_request.reference in mailoutbox[0].subject
+
+
+def test_admin_refuses_a_customer_as_assignee(agent, customer):
+    service_request = ServiceRequestFactory()
+    site = _site(agent)
+    url = f"/admin/utility_services/servicerequest/{service_request.pk}/change/"
+
+    response = site.post_form(url, _request_form(service_request, assignee=customer.pk))
+
+    assert response.status_code == 200
+    service_request.refresh_from_db()
+    assert service_request.assignee is None
+
+
+def test_event_audit_trail_is_read_only_and_for_admins(agent, admin_user):
+    ServiceRequestFactory()
+    assert _site(agent).get("/admin/utility_services/requestevent/").status_code == 403
+    site = _site(admin_user)
+    assert site.get("/admin/utility_services/requestevent/").status_code == 200
+    assert site.get("/admin/utility_services/requestevent/add/").status_code == 403

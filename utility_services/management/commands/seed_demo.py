@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts import services as account_services
 from accounts.models import User
@@ -16,19 +17,27 @@ DEMO_USERS = [
     ("bob", "demo-bob-Gas!2026", "Bob Customer", User.Role.CUSTOMER),
 ]
 
+# customer, type, details, status the agent moves it to (None: left Pending)
 DEMO_REQUESTS = [
     ("alice", "New Connection", "New build at 12 Elm Road needs a gas connection before March.", None),
     ("alice", "Billing Query", "My November bill shows an estimated reading; I sent an actual one.", "In Progress"),
     ("bob", "Maintenance", "Meter cupboard door is broken and the meter is exposed to rain.", "Resolved"),
-    ("bob", "Meter Reading", "Reading 04512 taken on the 1st.", None),
+    ("bob", "Meter Reading", "Reading 04512 taken on the 1st.", "On Hold"),
+    ("bob", "Gas Leak", "Faint smell of gas near the outside meter box since this morning.", None),
 ]
 
 
 class Command(BaseCommand):
     help = "Create demo users (admin, agent, two customers) and a few service requests."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # Demo data sends no email: the console would fill with notifications.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._seed()
+        self._print_credentials()
+
+    @transaction.atomic
+    def _seed(self):
         users = {}
         for username, password, name, role in DEMO_USERS:
             user = User.objects.filter(username=username).first()
@@ -44,14 +53,31 @@ class Command(BaseCommand):
                 )
             users[username] = user
 
-        if not ServiceRequest.objects.filter(customer__in=[users["alice"], users["bob"]]).exists():
-            for username, type_name, details, status in DEMO_REQUESTS:
-                request = services.service_request_submit(
-                    customer=users[username], request_type=RequestType.objects.get(name=type_name), details=details
+        if ServiceRequest.objects.filter(customer__in=[users["alice"], users["bob"]]).exists():
+            return
+        agent = users["agent"]
+        for username, type_name, details, status in DEMO_REQUESTS:
+            request = services.service_request_submit(
+                customer=users[username], request_type=RequestType.objects.get(name=type_name), details=details
+            )
+            if status:
+                services.service_request_update(
+                    acting_user=agent, service_request=request, status=status, assignee=agent
                 )
-                if status:
-                    services.service_request_update(acting_user=users["agent"], service_request=request, status=status)
+                services.service_request_add_note(
+                    acting_user=agent,
+                    service_request=request,
+                    body="Customer called; account flagged for follow-up.",
+                    is_internal=True,
+                )
+                services.service_request_add_note(
+                    acting_user=agent,
+                    service_request=request,
+                    body=f"Thank you, we are on it. Your request is now {status}.",
+                    is_internal=False,
+                )
 
+    def _print_credentials(self):
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Log in with (demo only, never use these in production):")
         )
