@@ -143,12 +143,23 @@ class SafetyNoticeSerializer(serializers.Serializer):
     emergency_phone = serializers.CharField()
 
 
+@extend_schema_field(SafetyNoticeSerializer(allow_null=True))
+class SafetyNoticeField(serializers.Field):
+    """The gas-emergency safety notice for emergency requests; null for the others."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, service_request):
+        return safety_notice() if service_request.request_type.is_emergency else None
+
+
 class ServiceRequestSerializer(serializers.ModelSerializer):
     """A request as its customer sees it."""
 
     type_of_request = serializers.CharField(source="request_type.name", read_only=True)
     is_emergency = serializers.BooleanField(source="request_type.is_emergency", read_only=True)
-    safety_notice = serializers.SerializerMethodField()
+    safety_notice = SafetyNoticeField()
     can_cancel = serializers.SerializerMethodField()
     can_reopen = serializers.SerializerMethodField()
 
@@ -173,10 +184,6 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
             "can_reopen",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(SafetyNoticeSerializer(allow_null=True))
-    def get_safety_notice(self, service_request):
-        return safety_notice() if service_request.request_type.is_emergency else None
 
     def get_can_cancel(self, service_request) -> bool:
         return workflow.customer_can_cancel(service_request)
@@ -260,7 +267,7 @@ class StaffServiceRequestDetailSerializer(StaffServiceRequestSerializer):
 
     timeline = StaffEventSerializer(source="events", many=True, read_only=True)
     attachments = serializers.SerializerMethodField()
-    safety_notice = serializers.SerializerMethodField()
+    safety_notice = SafetyNoticeField()
 
     class Meta(StaffServiceRequestSerializer.Meta):
         fields = [*StaffServiceRequestSerializer.Meta.fields, "safety_notice", "timeline", "attachments"]
@@ -270,10 +277,6 @@ class StaffServiceRequestDetailSerializer(StaffServiceRequestSerializer):
     def get_attachments(self, service_request):
         context = {"download_url_name": "api-admin-request-attachment"}
         return AttachmentSerializer(service_request.attachments.all(), many=True, context=context).data
-
-    @extend_schema_field(SafetyNoticeSerializer(allow_null=True))
-    def get_safety_notice(self, service_request):
-        return safety_notice() if service_request.request_type.is_emergency else None
 
 
 class RequestTypeSerializer(serializers.ModelSerializer):
