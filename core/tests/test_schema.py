@@ -275,6 +275,37 @@ def _admin_user_delete(c):
     return "delete", "/accounts/api/admin/users/{user_id}/", 200, response
 
 
+def _emergency_submit(c):
+    payload = {"type_of_request": "Gas Leak", "details": "Smell of gas in the hall"}
+    return "post", "/api/submit/", 201, c.customer_api.post("/api/submit/", payload)
+
+
+def _track_cancel(c):
+    url = f"/api/track/{c.service_request.pk}/cancel/"
+    return "post", "/api/track/{request_id}/cancel/", 200, c.customer_api.post(url, {"reason": "No longer needed"})
+
+
+def _track_comment(c):
+    url = f"/api/track/{c.service_request.pk}/comments/"
+    return "post", "/api/track/{request_id}/comments/", 201, c.customer_api.post(url, {"body": "Gate code 1234"})
+
+
+def _admin_note(c):
+    url = f"/api/admin/requests/{c.service_request.pk}/notes/"
+    response = c.admin_api.post(url, {"body": "Parts ordered", "is_internal": True})
+    return "post", "/api/admin/requests/{request_id}/notes/", 201, response
+
+
+def _admin_request_assign(c):
+    payload = {"priority": "High", "assignee": c.admin_user.pk, "status": "On Hold"}
+    response = c.admin_api.patch(f"/api/admin/requests/{c.service_request.pk}/", payload)
+    return "patch", "/api/admin/requests/{request_id}/", 200, response
+
+
+def _admin_stats(c):
+    return "get", "/api/admin/stats/", 200, c.admin_api.get("/api/admin/stats/")
+
+
 def _error_400(c):
     response = c.customer_api.post("/api/submit/", {"type_of_request": "Teleportation", "status": "Resolved"})
     return "post", "/api/submit/", 400, response
@@ -326,6 +357,12 @@ CASES = [
     _admin_user_create,
     _admin_user_put,
     _admin_user_delete,
+    _emergency_submit,
+    _track_cancel,
+    _track_comment,
+    _admin_note,
+    _admin_request_assign,
+    _admin_stats,
     _error_400,
     _error_401,
     _error_403,
@@ -340,7 +377,8 @@ class Context:
     """The clients and data every case may use."""
 
     def __init__(self, request):
-        for name in ("api", "customer", "other_customer", "customer_api", "other_customer_api", "admin_api"):
+        names = ("api", "customer", "other_customer", "customer_api", "other_customer_api", "admin_user", "admin_api")
+        for name in names:
             setattr(self, name, request.getfixturevalue(name))
         self.service_request = ServiceRequestFactory(customer=self.customer)
 
