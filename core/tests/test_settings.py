@@ -12,7 +12,17 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Every variable the settings read is set empty unless a test sets it, so neither the
 # developer's shell nor a `.env` file (scripts/serve.sh writes one with DEBUG=True)
 # can change the outcome: real environment variables win over `.env`.
-CONTROLLED = ("DEBUG", "SECRET_KEY", "DATABASE_URL", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT")
+CONTROLLED = (
+    "DEBUG",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "DB_NAME",
+    "DB_USER",
+    "DB_PASSWORD",
+    "DB_HOST",
+    "DB_PORT",
+    "S3_BUCKET",
+)
 
 # Reads the settings without django.setup(): no database driver is imported or connected to.
 PRINT_DATABASE = (
@@ -138,3 +148,28 @@ def test_deploy_check_is_clean_with_production_settings():
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output, output
+
+
+PRINT_STORAGE = "import json; from django.conf import settings; print(json.dumps(settings.STORAGES['default']))"
+
+
+def test_s3_bucket_keeps_attachments_private_in_an_s3_compatible_store():
+    result = run_python(
+        ["-c", PRINT_STORAGE],
+        "gas_utility.settings.base",
+        SECRET_KEY="x" * 50,
+        S3_BUCKET="gas-attachments",
+        S3_ENDPOINT_URL="http://127.0.0.1:9000",
+    )
+    assert result.returncode == 0, result.stderr
+    storage = json.loads(result.stdout.strip().splitlines()[-1])
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["OPTIONS"]["bucket_name"] == "gas-attachments"
+    assert storage["OPTIONS"]["endpoint_url"] == "http://127.0.0.1:9000"
+    assert storage["OPTIONS"]["default_acl"] == "private"
+
+
+def test_attachments_default_to_the_file_system():
+    result = run_python(["-c", PRINT_STORAGE], "gas_utility.settings.base", SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["BACKEND"].endswith("FileSystemStorage")
