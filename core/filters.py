@@ -9,6 +9,6 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """A yes/no filter that refuses anything but true/false (django-filter's ignores junk silently)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("choices", [("", "Any"), ("true", "Yes"), ("false", "No")])
         kwargs.setdefault("coerce", lambda value: value == "true")
         super().__init__(*args, **kwargs)

@@ -1,5 +1,5 @@
-"""Root URLs: the accounts and service-request APIs (paths from the original README),
-the OpenAPI schema and docs, and the Django admin."""
+"""Root URLs: the JSON APIs (paths from the original README), the OpenAPI schema and
+docs, the Django admin, and the web pages (customer portal and staff console)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/", include("utility_services.urls")),
+    path("api/", include("utility_services.api.urls")),
+    path("", include("utility_services.urls")),
 ]

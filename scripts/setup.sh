@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 
 # mysqlclient (the MySQL/MariaDB driver) builds from source: it needs these Debian packages.
 system_packages=(pkg-config default-libmysqlclient-dev gcc)
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+if [ "${1:-}" = "dev" ]; then
+    system_packages+=(chromium)
+fi
 missing=()
 for package in "${system_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

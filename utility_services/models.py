@@ -77,6 +77,18 @@ class ServiceRequestQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-submitted_at", "-id")
 
+    def queue_order(self, now=None):
+        """The staff console's default: emergencies, then overdue, then by priority, oldest due first."""
+        now = now or timezone.now()
+        urgency = models.Case(
+            models.When(status__in=OPEN_STATUSES, priority=Priority.EMERGENCY, then=models.Value(0)),
+            models.When(status__in=OPEN_STATUSES, due_at__lt=now, then=models.Value(1)),
+            models.When(status__in=OPEN_STATUSES, then=models.Value(2)),
+            default=models.Value(3),
+            output_field=models.IntegerField(),
+        )
+        return self.alias(urgency=urgency).order_by("urgency", "-priority", "due_at", "id")
+
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 

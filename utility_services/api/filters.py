@@ -12,11 +12,14 @@ from ..models import OPEN_STATUSES, Priority, RequestType, ServiceRequest
 
 class CustomerRequestFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
-        choices=ServiceRequest.Status.choices, help_text="Repeat to match several: ?status=Pending&status=On Hold"
+        choices=ServiceRequest.Status.choices,
+        label="Status",
+        help_text="Repeat to match several: ?status=Pending&status=On Hold",
     )
     # Choices are checked in Python, exactly: MySQL's collation would match "gas leak" too.
     type_of_request = django_filters.ChoiceFilter(
         field_name="request_type__name",
+        label="Type",
         choices=lambda: [(name, name) for name in RequestType.objects.values_list("name", flat=True)],
     )
 
@@ -38,22 +41,28 @@ class QueueOrderingFilter(django_filters.OrderingFilter):
 
 class StaffRequestFilter(CustomerRequestFilter):
     priority = django_filters.MultipleChoiceFilter(
-        choices=[(label, label) for label in Priority.labels], method="filter_priority"
+        choices=[(label, label) for label in Priority.labels], method="filter_priority", label="Priority"
     )
     assignee = django_filters.CharFilter(
-        method="filter_assignee", help_text='A staff user id, "me" or "none" (unassigned).'
+        method="filter_assignee", label="Assignee", help_text='A staff user id, "me" or "none" (unassigned).'
     )
-    overdue = StrictBooleanFilter(method="filter_overdue", help_text="true: open requests past their due time.")
-    customer = django_filters.CharFilter(method="filter_customer", help_text="A user id or a customer id (GU-...).")
+    overdue = StrictBooleanFilter(
+        method="filter_overdue", label="Overdue", help_text="true: open requests past their due time."
+    )
+    customer = django_filters.CharFilter(
+        method="filter_customer", label="Customer", help_text="A user id or a customer id (GU-...)."
+    )
     submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
     submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=100,
+        label="Search",
         help_text="Reference, details, or the customer's name, email, username or customer id contains this.",
     )
     ordering = QueueOrderingFilter(
         fields=["priority", "due_at", "submitted_at", "updated_at"],
+        label="Sort by",
         help_text="Default: emergencies first, then newest first.",
     )
 

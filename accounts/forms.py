@@ -1,0 +1,60 @@
+"""Forms of the account pages (register, profile). Their saves go through `accounts.services`."""
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from .models import User
+
+
+class ContactDetailsForm(forms.Form):
+    name = forms.CharField(max_length=150, label="Full name", widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone_number = forms.CharField(
+        max_length=32,
+        label="Phone number",
+        help_text="So an engineer can reach you. Digits, with an optional leading +.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    address = forms.CharField(
+        max_length=300,
+        label="Address of the property",
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+    )
+
+
+class RegistrationForm(ContactDetailsForm):
+    username = forms.CharField(
+        max_length=150,
+        label="Username",
+        help_text="Letters, digits and @ . + - _ only.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not a common password, not all digits.",
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    field_order = ["username", "name", "email", "phone_number", "address", "password1", "password2"]
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords didn't match.")
+        elif password1:
+            candidate = User(
+                username=cleaned.get("username", ""), email=cleaned.get("email", ""), name=cleaned.get("name", "")
+            )
+            try:
+                validate_password(password1, candidate)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned

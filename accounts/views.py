@@ -1,0 +1,68 @@
+"""Account pages: register, log in (Django's view, our template), profile.
+
+Password reset and change are Django's own views with our templates (see urls.py).
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import ContactDetailsForm, RegistrationForm
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, landing staff on the queue and customers on their requests."""
+
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("staff-queue" if self.request.user.is_staff else "portal-request-list")
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("portal-request-list")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_register(
+                username=data["username"],
+                email=data["email"],
+                password=data["password1"],
+                name=data["name"],
+                phone_number=data["phone_number"],
+                address=data["address"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.name}. Your customer id is {user.customer_id}.")
+            return redirect("portal-request-list")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    user = request.user
+    initial = {field: getattr(user, field) for field in ("name", "email", "phone_number", "address")}
+    form = ContactDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update_profile(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Your contact details were saved.")
+            return redirect("profile")
+    return render(request, "accounts/profile.html", {"form": form})

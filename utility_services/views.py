@@ -1,0 +1,279 @@
+"""Web pages: the customer portal (/requests/) and the staff console (/staff/).
+
+Thin views over the same service functions and querysets as the API: a form
+parses the input, one service call does the work, and the page shows the result.
+Customers only ever reach `ServiceRequest.objects.for_customer(user)`.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.forms import CheckboxSelectMultiple, SelectMultiple
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from core.exceptions import ServiceError
+
+from . import services, workflow
+from .api.filters import CustomerRequestFilter, StaffRequestFilter
+from .emergency import safety_notice
+from .forms import (
+    AttachmentForm,
+    ChooseTypeForm,
+    CommentForm,
+    NoteForm,
+    ReasonForm,
+    StaffUpdateForm,
+    SubmitForm,
+)
+from .models import RequestEvent, RequestType, ServiceRequest
+
+PAGE_SIZE = 20
+
+
+def home(request):
+    return render(request, "home.html", {"notice": safety_notice()})
+
+
+def _page(request, queryset):
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, (query.urlencode() + "&") if query else ""
+
+
+def _for_page(filterset):
+    """Render the API's filters as a page form: checkboxes for multiple choices, no API hints."""
+    for field in filterset.form.fields.values():
+        field.help_text = ""
+        if isinstance(field.widget, SelectMultiple):
+            field.widget = CheckboxSelectMultiple(choices=field.choices)
+    return filterset
+
+
+def _filtered(filterset, queryset):
+    """The filtered queryset; nothing while the filters are invalid (their errors are shown)."""
+    if not filterset.is_bound:
+        return queryset
+    return filterset.qs if filterset.is_valid() else queryset.none()
+
+
+def _apply_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError next to the matching field, or above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# --- Customer portal -------------------------------------------------------------------
+
+
+@login_required
+def request_list(request):
+    queryset = ServiceRequest.objects.for_customer(request.user)
+    filterset = _for_page(CustomerRequestFilter(request.GET or None, queryset=queryset, request=request))
+    page, querystring = _page(request, _filtered(filterset, queryset))
+    return render(
+        request,
+        "utility_services/portal/request_list.html",
+        {"filter": filterset, "page_obj": page, "querystring_without_page": querystring},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new(request):
+    """Step 1: choose the kind of request (emergencies show their safety notice next)."""
+    form = ChooseTypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return redirect("portal-request-new-details", type_id=form.cleaned_data["request_type"].pk)
+    return render(request, "utility_services/portal/request_choose_type.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new_details(request, type_id):
+    """Step 2: describe it and attach files. For an emergency, the safety notice comes first."""
+    request_type = get_object_or_404(RequestType, pk=type_id, is_active=True)
+    form = SubmitForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_request = services.service_request_submit(
+                customer=request.user,
+                request_type=request_type,
+                details=form.cleaned_data["details"],
+                files=form.cleaned_data["files"],
+            )
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Your request {service_request.reference} was submitted. Quote this reference if you call us."
+            )
+            return redirect("portal-request-detail", pk=service_request.pk)
+    notice = safety_notice() if request_type.is_emergency else None
+    return render(
+        request,
+        "utility_services/portal/request_form.html",
+        {"form": form, "request_type": request_type, "notice": notice},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request, pk):
+    """One of my requests: public timeline, comments, attachments, cancel and reopen."""
+    queryset = ServiceRequest.objects.for_customer(request.user).prefetch_related("events", "attachments")
+    service_request = get_object_or_404(queryset, pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    forms = {
+        "comment": CommentForm(request.POST if action == "comment" else None, prefix="comment"),
+        "attach": AttachmentForm(
+            request.POST if action == "attach" else None, request.FILES if action == "attach" else None, prefix="attach"
+        ),
+        "cancel": ReasonForm(request.POST if action == "cancel" else None, prefix="cancel"),
+        "reopen": ReasonForm(request.POST if action == "reopen" else None, prefix="reopen"),
+    }
+    if action in forms and forms[action].is_valid():
+        data, user = forms[action].cleaned_data, request.user
+        handlers = {
+            "comment": lambda: services.service_request_comment(
+                customer=user, service_request=service_request, body=data["body"]
+            ),
+            "attach": lambda: services.service_request_attach(
+                acting_user=user, service_request=service_request, files=data["files"]
+            ),
+            "cancel": lambda: services.service_request_cancel(
+                customer=user, service_request=service_request, reason=data["reason"]
+            ),
+            "reopen": lambda: services.service_request_reopen(
+                customer=user, service_request=service_request, reason=data["reason"]
+            ),
+        }
+        done = {
+            "comment": "Your information was added.",
+            "attach": "Your files were attached.",
+            "cancel": "Your request was cancelled.",
+            "reopen": "Your request was reopened.",
+        }
+        try:
+            handlers[action]()
+        except ValidationError as exc:
+            _apply_service_errors(forms[action], exc)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect("portal-request-detail", pk=pk)
+        else:
+            messages.success(request, done[action])
+            return redirect("portal-request-detail", pk=pk)
+    public_events = [event for event in service_request.events.all() if not event.is_internal]
+    return render(
+        request,
+        "utility_services/portal/request_detail.html",
+        {
+            "sr": service_request,
+            "events": public_events,
+            "forms": forms,
+            "notice": safety_notice() if service_request.request_type.is_emergency else None,
+            "can_cancel": workflow.customer_can_cancel(service_request),
+            "can_reopen": workflow.customer_can_reopen(service_request),
+            "accepts_additions": service_request.status
+            not in (ServiceRequest.Status.CLOSED, ServiceRequest.Status.CANCELLED),
+        },
+    )
+
+
+# --- Staff console ---------------------------------------------------------------------
+
+
+def staff_required(view):
+    """Agents and admins only: the login page when logged out, 403 for customers."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise PermissionDenied("The staff console is for agents and admins.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def staff_queue(request):
+    queryset = ServiceRequest.objects.for_staff()
+    filterset = _for_page(StaffRequestFilter(request.GET or None, queryset=queryset, request=request))
+    results = _filtered(filterset, queryset)
+    if not (filterset.is_bound and filterset.form.cleaned_data.get("ordering")):
+        results = results.queue_order()
+    page, querystring = _page(request, results)
+    return render(
+        request,
+        "utility_services/staff/queue.html",
+        {"filter": filterset, "page_obj": page, "querystring_without_page": querystring},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_request_detail(request, pk):
+    events = RequestEvent.objects.order_by("created_at", "id")
+    queryset = ServiceRequest.objects.for_staff().prefetch_related(Prefetch("events", queryset=events), "attachments")
+    service_request = get_object_or_404(queryset, pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    initial = {
+        "status": service_request.status,
+        "priority": service_request.priority,
+        "assignee": service_request.assignee_id,
+        "resolution_details": service_request.resolution_details,
+    }
+    forms = {
+        "update": StaffUpdateForm(request.POST if action == "update" else None, initial=initial, prefix="update"),
+        "note": NoteForm(request.POST if action == "note" else None, prefix="note"),
+        "attach": AttachmentForm(
+            request.POST if action == "attach" else None, request.FILES if action == "attach" else None, prefix="attach"
+        ),
+    }
+    if action in forms and forms[action].is_valid():
+        data, user = forms[action].cleaned_data, request.user
+        try:
+            if action == "update":
+                changes = {field: data[field] for field in forms["update"].changed_data}
+                services.service_request_update(acting_user=user, service_request=service_request, **changes)
+            elif action == "note":
+                services.service_request_add_note(
+                    acting_user=user,
+                    service_request=service_request,
+                    body=data["body"],
+                    is_internal=data["visibility"] == "internal",
+                )
+            else:
+                services.service_request_attach(acting_user=user, service_request=service_request, files=data["files"])
+        except ValidationError as exc:
+            _apply_service_errors(forms[action], exc)
+        except ServiceError as exc:
+            forms[action].add_error(None, exc.message)
+        else:
+            messages.success(
+                request, {"update": "Request updated.", "note": "Note added.", "attach": "Files attached."}[action]
+            )
+            return redirect("staff-request-detail", pk=pk)
+    return render(
+        request,
+        "utility_services/staff/request_detail.html",
+        {
+            "sr": service_request,
+            "events": service_request.events.all(),
+            "forms": forms,
+            "notice": safety_notice() if service_request.request_type.is_emergency else None,
+            "allowed": workflow.allowed_transitions(service_request.status),
+        },
+    )
