@@ -10,9 +10,11 @@ from django.db.models.deletion import ProtectedError
 from core.exceptions import Conflict, Forbidden
 
 from .models import User, UserManager
+from .signals import contact_details_changed
 from .validators import normalize_phone_number
 
 PROFILE_FIELDS = ("name", "email", "phone_number", "address")
+SEARCHABLE_FIELDS = {"name", "email", "username"}
 ADMIN_EDITABLE_FIELDS = ("username", *PROFILE_FIELDS, "role", "is_active")
 
 
@@ -107,12 +109,19 @@ def _apply_changes(user: User, changes: dict, allowed: tuple[str, ...]) -> list[
     return changed
 
 
+def _save_changes(user: User, changed: list[str]) -> None:
+    if not changed:
+        return
+    _save(user, update_fields=changed)
+    if SEARCHABLE_FIELDS.intersection(changed):
+        contact_details_changed.send(sender=User, user=user)
+
+
 @transaction.atomic
 def user_update_profile(*, user: User, **changes) -> User:
     """Let a user edit their own contact details (never their role or status)."""
     changed = _apply_changes(user, changes, PROFILE_FIELDS)
-    if changed:
-        _save(user, update_fields=changed)
+    _save_changes(user, changed)
     return user
 
 
@@ -128,8 +137,7 @@ def user_update(*, acting_user: User, user: User, **changes) -> User:
         if errors:
             raise ValidationError(errors)
     changed = _apply_changes(user, changes, ADMIN_EDITABLE_FIELDS)
-    if changed:
-        _save(user, update_fields=changed)
+    _save_changes(user, changed)
     return user
 
 

@@ -1,12 +1,43 @@
 """Page-number pagination inside the envelope, with the page data in `pagination`."""
 
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+
+
+class CappedCountPaginator(Paginator):
+    """Count at most PAGINATION_COUNT_LIMIT rows, so a page costs the same at a million rows.
+
+    An exact COUNT(*) reads every matching row; past the limit the count stops there
+    (`count_is_exact` is then false) and only the first pages are reachable: narrow
+    the list with filters instead of paging through millions.
+    """
+
+    @cached_property
+    def limit(self) -> int:
+        return settings.PAGINATION_COUNT_LIMIT
+
+    @cached_property
+    def counted(self) -> int:
+        if isinstance(self.object_list, list):
+            return len(self.object_list)
+        return self.object_list[: self.limit + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.limit)
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self.counted <= self.limit
 
 
 class EnvelopePagination(PageNumberPagination):
     """Return ``{"message", "data": [...], "pagination": {...}}``; 20 per page, at most 100."""
 
+    django_paginator_class = CappedCountPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -22,6 +53,7 @@ class EnvelopePagination(PageNumberPagination):
                 "data": data,
                 "pagination": {
                     "count": self.page.paginator.count,
+                    "count_is_exact": self.page.paginator.count_is_exact,
                     "page": self.page.number,
                     "page_size": self.get_page_size(self.request),
                     "total_pages": self.page.paginator.num_pages,
@@ -41,9 +73,13 @@ class EnvelopePagination(PageNumberPagination):
                 "data": schema,
                 "pagination": {
                     "type": "object",
-                    "required": ["count", "page", "page_size", "total_pages", "next", "previous"],
+                    "required": ["count", "count_is_exact", "page", "page_size", "total_pages", "next", "previous"],
                     "properties": {
                         "count": {"type": "integer"},
+                        "count_is_exact": {
+                            "type": "boolean",
+                            "description": "False when more rows match than are counted (PAGINATION_COUNT_LIMIT).",
+                        },
                         "page": {"type": "integer"},
                         "page_size": {"type": "integer"},
                         "total_pages": {"type": "integer"},

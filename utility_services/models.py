@@ -261,3 +261,17 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.service_request_id})"
+
+
+class RequestSearchTerm(models.Model):
+    """A word a request can be found by; see `search.py` (index-backed prefix search)."""
+
+    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="search_terms")
+    term = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [models.Index(fields=["term", "service_request"], name="search_term_request")]
+        constraints = [models.UniqueConstraint(fields=["service_request", "term"], name="search_term_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.term} -> {self.service_request_id}"

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.exceptions import Conflict
 
-from . import notifications, workflow
+from . import notifications, search, workflow
 from .attachments import validate_uploads
 from .models import Attachment, Priority, RequestEvent, RequestType, ServiceRequest
 
@@ -102,6 +102,7 @@ def service_request_submit(
     )
     service_request.full_clean(exclude=["customer", "request_type", "assignee"], validate_constraints=False)
     service_request.save()
+    search.index_requests([service_request])
     _record(service_request, Kind.SUBMITTED, customer, new=Status.PENDING)
     _store_attachments(service_request, files, content_types, customer)
     if request_type.is_emergency:
@@ -216,6 +217,8 @@ def service_request_update(
     if changed:
         locked.full_clean(exclude=["customer", "request_type", "assignee"], validate_constraints=False)
         locked.save(update_fields=[*changed, "updated_at"])
+    if "details" in changed:
+        search.index_requests([locked])
     if status_event is not None:
         notifications.notify_customer_of_update(locked, status_event)
     return locked

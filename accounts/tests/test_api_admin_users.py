@@ -62,7 +62,7 @@ def page(response):
     assert response.status_code == 200, response.content
     body = response.json()
     assert set(body) == {"message", "data", "pagination"}
-    assert set(body["pagination"]) == {"count", "page", "page_size", "total_pages", "next", "previous"}
+    assert set(body["pagination"]) == {"count", "count_is_exact", "page", "page_size", "total_pages", "next", "previous"}
     return body["data"], body["pagination"]
 
 
@@ -215,7 +215,15 @@ def test_admin_lists_users_newest_first(admin_api, admin_user, customer, other_c
     assert [row["id"] for row in data] == [agent.pk, other_customer.pk, customer.pk, admin_user.pk]
     assert all(set(row) == PUBLIC_USER_FIELDS for row in data)
     assert {row["role"] for row in data} == {"customer", "agent", "admin"}
-    assert pagination == {"count": 4, "page": 1, "page_size": 20, "total_pages": 1, "next": None, "previous": None}
+    assert pagination == {
+        "count": 4,
+        "count_is_exact": True,
+        "page": 1,
+        "page_size": 20,
+        "total_pages": 1,
+        "next": None,
+        "previous": None,
+    }
     assert_no_secrets(response, PASSWORD)
 
 

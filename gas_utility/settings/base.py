@@ -219,6 +219,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Lists count at most this many matching rows (see core.pagination.CappedCountPaginator).
+PAGINATION_COUNT_LIMIT = env.int("PAGINATION_COUNT_LIMIT", default=10000)
+
 # Limits of the service-request workflow.
 SERVICE_REQUEST_DETAILS_MAX_LENGTH = env.int("SERVICE_REQUEST_DETAILS_MAX_LENGTH", default=5000)
 

@@ -1,13 +1,13 @@
 """Query-string filters and orderings of the service-request lists and exports."""
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from core.filters import StrictBooleanFilter
 
 from ..models import OPEN_STATUSES, Priority, RequestType, ServiceRequest
+from ..search import search_requests
 
 
 class CustomerRequestFilter(django_filters.FilterSet):
@@ -58,7 +58,10 @@ class StaffRequestFilter(CustomerRequestFilter):
         method="filter_search",
         max_length=100,
         label="Search",
-        help_text="Reference, details, or the customer's name, email, username or customer id contains this.",
+        help_text=(
+            "Words (or their beginnings) of the reference, details, or the customer's name, email, "
+            "username or customer id; every word must match."
+        ),
     )
     ordering = QueueOrderingFilter(
         fields=["priority", "due_at", "submitted_at", "updated_at"],
@@ -90,11 +93,4 @@ class StaffRequestFilter(CustomerRequestFilter):
         return queryset.filter(customer__customer_id__iexact=value)
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(
-            Q(reference__iexact=value)
-            | Q(details__icontains=value)
-            | Q(customer__name__icontains=value)
-            | Q(customer__email__icontains=value)
-            | Q(customer__username__icontains=value)
-            | Q(customer__customer_id__icontains=value)
-        )
+        return search_requests(queryset, value)

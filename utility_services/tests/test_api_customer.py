@@ -311,6 +311,7 @@ def test_track_lists_only_own_requests_newest_first(customer_api, customer, othe
     assert [item["id"] for item in body["data"]] == [newest.pk, middle.pk, oldest.pk]
     assert body["pagination"] == {
         "count": 3,
+        "count_is_exact": True,
         "page": 1,
         "page_size": 20,
         "total_pages": 1,

@@ -1,0 +1,75 @@
+"""Word-prefix search over service requests, backed by an index on every database.
+
+`icontains` would scan every row (a million per keystroke at utility scale). Instead
+each request keeps its words in `RequestSearchTerm`: ASCII letters and digits, lower-cased,
+accents dropped, from its reference, details and its customer's name, email, username and
+customer id. A query word matches the terms it prefixes, as an index range scan:
+``term >= "lea" AND term < "leb"``. Every query word must match. Terms hold only [a-z0-9],
+where every database's collation sorts like ASCII, so the range is right on SQLite,
+MySQL/MariaDB and PostgreSQL alike.
+"""
+
+import re
+import unicodedata
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from .models import RequestSearchTerm, ServiceRequest
+
+TERM_MAX_LENGTH = 32
+TERM_MIN_LENGTH = 2
+MAX_QUERY_WORDS = 5
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words_of(text: str) -> list[str]:
+    """Split `text` into lower-case ASCII words: 'José O'Brien <jo@x.io>' -> jose, brien, jo, io."""
+    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
+    return [word[:TERM_MAX_LENGTH] for word in _WORD.findall(ascii_text) if len(word) >= TERM_MIN_LENGTH]
+
+
+def _request_terms(service_request: ServiceRequest) -> set[str]:
+    customer = service_request.customer
+    fields = [service_request.reference, service_request.details]
+    fields += [customer.name, customer.email, customer.username, customer.customer_id]
+    return set(words_of(" ".join(fields)))
+
+
+@transaction.atomic
+def index_requests(requests) -> None:
+    """(Re)build the search terms of the given requests (their customers must be loaded)."""
+    requests = list(requests)
+    RequestSearchTerm.objects.filter(service_request__in=requests).delete()
+    RequestSearchTerm.objects.bulk_create(
+        [
+            RequestSearchTerm(service_request=request, term=term)
+            for request in requests
+            for term in _request_terms(request)
+        ]
+    )
+
+
+def index_customer_requests(customer) -> None:
+    """Re-index a customer's requests after their contact details changed."""
+    index_requests(ServiceRequest.objects.filter(customer=customer).select_related("customer"))
+
+
+def _successor(word: str) -> str | None:
+    """The smallest [a-z0-9] string after every string starting with `word` (None: no bound)."""
+    stripped = word.rstrip(_ALPHABET[-1])
+    if not stripped:
+        return None
+    return stripped[:-1] + _ALPHABET[_ALPHABET.index(stripped[-1]) + 1]
+
+
+def search_requests(queryset: QuerySet, query: str) -> QuerySet:
+    """Keep the requests that have, for every word of `query`, a term starting with it."""
+    for word in words_of(query)[:MAX_QUERY_WORDS]:
+        terms = RequestSearchTerm.objects.filter(term__gte=word)
+        upper = _successor(word)
+        if upper is not None:
+            terms = terms.filter(term__lt=upper)
+        queryset = queryset.filter(pk__in=terms.values("service_request_id"))
+    return queryset

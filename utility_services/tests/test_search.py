@@ -1,0 +1,88 @@
+"""Staff search: index-backed word-prefix matching, kept up to date by the services."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from utility_services.models import RequestSearchTerm
+from utility_services.search import words_of
+from utility_services.tests.factories import ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+QUEUE = "/api/admin/requests/"
+
+
+def found(client, query) -> set[int]:
+    response = client.get(QUEUE, {"search": query})
+    assert response.status_code == 200, response.content
+    return {item["id"] for item in response.json()["data"]}
+
+
+def test_words_are_ascii_lower_case_without_accents_or_punctuation():
+    assert words_of("José O'Brien <Jo.Smith@Example.IO> SR-7K3M-9Q2X a") == [
+        "jose",
+        "brien",
+        "jo",
+        "smith",
+        "example",
+        "io",
+        "sr",
+        "7k3m",
+        "9q2x",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "matches"),
+    [
+        ("boil", True),  # a word beginning
+        ("BOILER pressure", True),  # several words, any case: all must match
+        ("oiler", False),  # not a word beginning
+        ("boiler leak", False),  # one word missing
+        ("zzzz", False),
+    ],
+)
+def test_search_matches_word_beginnings_of_details(agent_api, query, matches):
+    request = ServiceRequestFactory(details="Boiler pressure drops every night")
+    ServiceRequestFactory(details="Meter reading")
+    assert found(agent_api, query) == ({request.pk} if matches else set())
+
+
+def test_search_finds_reference_customer_id_email_and_name(agent_api):
+    customer = UserFactory(name="Zoë Quartermaine", email="zq@gasmail.example")
+    request = ServiceRequestFactory(customer=customer)
+    ServiceRequestFactory()
+    for query in (request.reference, request.reference.lower(), customer.customer_id, "zq@gasm", "zoe quart"):
+        assert found(agent_api, query) == {request.pk}, query
+
+
+def test_words_ending_in_z_and_9_are_found(agent_api):
+    request = ServiceRequestFactory(details="quiz 2029")
+    assert found(agent_api, "quiz") == {request.pk}
+    assert found(agent_api, "2029") == {request.pk}
+    assert found(agent_api, "zz") == set()
+
+
+def test_customer_rename_is_searchable_at_once(customer_api, customer, agent_api):
+    request = ServiceRequestFactory(customer=customer)
+
+    response = customer_api.patch("/accounts/api/account/", {"name": "Henrietta Ploughwright"})
+
+    assert response.status_code == 200
+    assert found(agent_api, "ploughwright") == {request.pk}
+    assert found(agent_api, "customer") == set()  # the old surname, "Carol Customer"
+
+
+def test_staff_edit_of_details_is_searchable_at_once(agent_api):
+    request = ServiceRequestFactory(details="Original words")
+
+    agent_api.patch(f"{QUEUE}{request.pk}/", {"details": "Replacement sentence"})
+
+    assert found(agent_api, "replacement") == {request.pk}
+    assert found(agent_api, "original") == set()
+
+
+def test_submission_indexes_the_request(customer_api, agent_api):
+    response = customer_api.post("/api/submit/", {"type_of_request": "Maintenance", "details": "Flue blocked by nest"})
+    request_id = response.json()["data"]["id"]
+    assert found(agent_api, "flue nest") == {request_id}
+    assert RequestSearchTerm.objects.filter(service_request_id=request_id, term="flue").exists()
