@@ -1,6 +1,7 @@
 """Root URLs: the JSON APIs (paths from the original README), the OpenAPI schema and
 docs, the Django admin, and the web pages (customer portal and staff console)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -13,3 +14,8 @@ urlpatterns = [
     path("api/", include("utility_services.api.urls")),
     path("", include("utility_services.urls")),
 ]
+
+if settings.BENCHMARK:
+    from utility_services.benchmark import ceiling
+
+    urlpatterns.insert(0, path("benchmark/ceiling/", ceiling, name="benchmark-ceiling"))

@@ -62,7 +62,15 @@ def page(response):
     assert response.status_code == 200, response.content
     body = response.json()
     assert set(body) == {"message", "data", "pagination"}
-    assert set(body["pagination"]) == {"count", "count_is_exact", "page", "page_size", "total_pages", "next", "previous"}
+    assert set(body["pagination"]) == {
+        "count",
+        "count_is_exact",
+        "page",
+        "page_size",
+        "total_pages",
+        "next",
+        "previous",
+    }
     return body["data"], body["pagination"]
 
 

@@ -180,6 +180,11 @@ CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # the API's clients must be able to read it
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
+# Benchmarks only: count SQL queries per request (X-DB-Queries) and mount the ceiling view.
+BENCHMARK = env.bool("BENCHMARK", default=False)
+if BENCHMARK:
+    MIDDLEWARE.insert(0, "core.middleware.QueryCountMiddleware")
+
 # Paths that belong to the JSON API: every error under them is a JSON envelope.
 API_PATH_PREFIXES = ("/api/", "/accounts/api/")
 

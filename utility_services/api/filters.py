@@ -11,7 +11,9 @@ from ..search import search_requests
 
 
 class CustomerRequestFilter(django_filters.FilterSet):
+    # distinct=False: these filter the request's own columns, so no row can repeat.
     status = django_filters.MultipleChoiceFilter(
+        distinct=False,
         choices=ServiceRequest.Status.choices,
         label="Status",
         help_text="Repeat to match several: ?status=Pending&status=On Hold",
@@ -41,7 +43,10 @@ class QueueOrderingFilter(django_filters.OrderingFilter):
 
 class StaffRequestFilter(CustomerRequestFilter):
     priority = django_filters.MultipleChoiceFilter(
-        choices=[(label, label) for label in Priority.labels], method="filter_priority", label="Priority"
+        distinct=False,
+        choices=[(label, label) for label in Priority.labels],
+        method="filter_priority",
+        label="Priority",
     )
     assignee = django_filters.CharFilter(
         method="filter_assignee", label="Assignee", help_text='A staff user id, "me" or "none" (unassigned).'

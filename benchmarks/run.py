@@ -1,0 +1,474 @@
+"""Load benchmark of the production stack: gunicorn + production settings + MariaDB.
+
+    .venv/bin/python benchmarks/run.py                       # 10 thousand and 1 million requests
+    .venv/bin/python benchmarks/run.py --scales 10000 --seconds 5
+
+For each scale it makes (once) a MariaDB database `gu_bench_<scale>` filled by
+`manage.py generate_data`, starts gunicorn on 127.0.0.1 with production settings
+(BENCHMARK=True adds the X-DB-Queries header and the ceiling view), drives each
+endpoint with concurrent clients that log in with the real session + CSRF flow,
+and prints per endpoint: requests/s, p50/p95/p99 latency, errors, SQL queries per
+request and the fraction of the ceiling's throughput; then the workers' peak memory
+and a burst of concurrent submissions checked against the database. With two
+scales it ends with the large/small ratio of every endpoint. Every phase is bounded
+in time and in count; all traffic stays on loopback.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import MySQLdb
+
+PROJECT = Path(__file__).resolve().parent.parent
+PYTHON = str(PROJECT / ".venv" / "bin" / "python")
+GUNICORN = str(PROJECT / ".venv" / "bin" / "gunicorn")
+BENCH_PASSWORD = "bench-Gas-Passw0rd!"  # as in utility_services/management/commands/generate_data.py
+SEARCH_WORDS = ["boiler", "kitchen", "smith", "meter reading", "gas"]
+
+
+# --- HTTP client with a cookie jar and the CSRF header -------------------------------
+
+
+class Client:
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def call(self, method: str, path: str, body=None):
+        headers = {"Host": "127.0.0.1", "Accept": "application/json"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        if method != "GET" and "csrftoken" in self.cookies:
+            headers["X-CSRFToken"] = self.cookies["csrftoken"]
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, data, headers)
+            response = self.conn.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            return 599, b"", time.perf_counter() - started, -1
+        elapsed = time.perf_counter() - started
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value.strip()
+        return response.status, payload, elapsed, int(response.headers.get("X-DB-Queries", -1))
+
+    def login(self, username: str):
+        status, payload, *_ = self.call(
+            "POST", "/accounts/api/login/", {"username": username, "password": BENCH_PASSWORD}
+        )
+        if status != 200:
+            raise RuntimeError(f"login {username}: {status} {payload[:200]!r}")
+
+
+# --- Results ---------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    latencies: list = field(default_factory=list)
+    queries: list = field(default_factory=list)
+    errors: int = 0
+    statuses: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def count(self):
+        return len(self.latencies)
+
+    @property
+    def rps(self):
+        return self.count / self.seconds if self.seconds else 0.0
+
+    def pct(self, q):
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] * 1000
+
+
+def run_phase(name, clients, make_request, *, seconds, max_requests, expected=(200,)):
+    """Drive `make_request(client, i)` from every client until time or count runs out."""
+    result = Result(name)
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    counter = iter(range(max_requests))
+
+    def worker(client):
+        while time.perf_counter() < deadline:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            method, path, body = make_request(client, i)
+            status, _payload, elapsed, queries = client.call(method, path, body)
+            with lock:
+                result.latencies.append(elapsed)
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+                if queries >= 0:
+                    result.queries.append(queries)
+                if status not in expected:
+                    result.errors += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(clients)) as pool:
+        list(pool.map(worker, clients))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# --- Database and server ---------------------------------------------------------------
+
+
+def db_env(name):
+    return {
+        "DB_NAME": name,
+        "DB_USER": os.environ.get("DB_USER", "root"),
+        "DB_PASSWORD": os.environ.get("DB_PASSWORD", ""),
+        "DB_HOST": os.environ.get("DB_HOST", "127.0.0.1"),
+        "DB_PORT": os.environ.get("DB_PORT", "3306"),
+    }
+
+
+def connect(name=None):
+    env = db_env(name or "")
+    kwargs = {"host": env["DB_HOST"], "port": int(env["DB_PORT"]), "user": env["DB_USER"], "passwd": env["DB_PASSWORD"]}
+    if name:
+        kwargs["db"] = name
+    return MySQLdb.connect(**kwargs, charset="utf8mb4", autocommit=True)
+
+
+def generated_count(name) -> int:
+    try:
+        with connect(name) as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM utility_services_servicerequest")
+            return cursor.fetchone()[0]
+    except MySQLdb.Error:
+        return -1
+
+
+def prepare_database(name, scale, base_env):
+    if generated_count(name) >= scale:
+        print(f"[{name}] reusing generated data ({scale} requests)")
+        return
+    print(f"[{name}] creating and generating {scale} requests (once; reused by later runs)")
+    with connect() as conn, conn.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    env = {**base_env, **db_env(name), "DJANGO_SETTINGS_MODULE": "gas_utility.settings.base"}
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=PROJECT, env=env, check=True)
+    started = time.perf_counter()
+    subprocess.run([PYTHON, "manage.py", "generate_data", "--requests", str(scale)], cwd=PROJECT, env=env, check=True)
+    print(f"[{name}] generated in {time.perf_counter() - started:.0f} s")
+
+
+def start_server(name, port, workers, base_env):
+    env = {
+        **base_env,
+        **db_env(name),
+        "DJANGO_SETTINGS_MODULE": "gas_utility.settings.production",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "BENCHMARK": "True",
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=PROJECT, env=env, check=True)
+    server = subprocess.Popen(
+        [
+            GUNICORN,
+            "gas_utility.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=PROJECT,
+        env=env,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            status, *_ = Client(port).call("GET", "/benchmark/ceiling/")
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def worker_pids(master_pid):
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def peak_memory_mb(pids):
+    peaks = []
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return max(peaks, default=float("nan"))
+
+
+# --- The scenario ----------------------------------------------------------------------
+
+
+def sample(name, query, n):
+    with connect(name) as conn, conn.cursor() as cursor:
+        cursor.execute(query, (n,))
+        return cursor.fetchall()
+
+
+def benchmark(scale, args, base_env):
+    name = f"gu_bench_{scale}"
+    prepare_database(name, scale, base_env)
+    server = start_server(name, args.port, args.workers, base_env)
+    rng = random.Random(7)  # noqa: S311 -- load pattern, not secrets
+    results = []
+    try:
+        customers = sample(
+            name,
+            "SELECT u.username, MIN(r.id) FROM accounts_user u JOIN utility_services_servicerequest r "
+            "ON r.customer_id = u.id WHERE u.username LIKE 'bench-c%%' GROUP BY u.id ORDER BY u.id LIMIT %s",
+            args.clients,
+        )
+        agents = [row[0] for row in sample(name, "SELECT username FROM accounts_user WHERE role='agent' LIMIT %s", 40)]
+        open_ids = [
+            row[0]
+            for row in sample(
+                name,
+                "SELECT id FROM utility_services_servicerequest WHERE status IN ('Pending','In Progress','On Hold') "
+                "ORDER BY id DESC LIMIT %s",
+                2000,
+            )
+        ]
+        customer_clients, staff_clients = [], []
+        for username, request_id in customers:
+            client = Client(args.port)
+            client.login(username)
+            client.own_request = request_id
+            customer_clients.append(client)
+        for i in range(args.clients):
+            client = Client(args.port)
+            client.login(agents[i % len(agents)])
+            staff_clients.append(client)
+        anonymous = [Client(args.port) for _ in range(args.clients)]
+        since = (datetime.now(UTC) - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        phase = {"seconds": args.seconds, "max_requests": args.max_requests}
+
+        results.append(run_phase("ceiling", anonymous, lambda c, i: ("GET", "/benchmark/ceiling/", None), **phase))
+        login_users = [row[0] for row in customers]
+        results.append(
+            run_phase(
+                "login",
+                [Client(args.port) for _ in range(args.clients)],
+                lambda c, i: (
+                    "POST",
+                    "/accounts/api/login/",
+                    {"username": login_users[i % len(login_users)], "password": BENCH_PASSWORD},
+                ),
+                seconds=args.seconds,
+                max_requests=min(args.max_requests, 60),
+            )
+        )
+        results.append(run_phase("track list", customer_clients, lambda c, i: ("GET", "/api/track/", None), **phase))
+        results.append(
+            run_phase(
+                "track detail", customer_clients, lambda c, i: ("GET", f"/api/track/{c.own_request}/", None), **phase
+            )
+        )
+        results.append(
+            run_phase(
+                "submit",
+                customer_clients,
+                lambda c, i: (
+                    "POST",
+                    "/api/submit/",
+                    {"type_of_request": "Maintenance", "details": f"Benchmark leak check {i}"},
+                ),
+                expected=(201,),
+                **phase,
+            )
+        )
+        results.append(
+            run_phase(
+                "staff queue",
+                staff_clients,
+                lambda c, i: ("GET", "/api/admin/requests/?status=Pending&status=In%20Progress", None),
+                **phase,
+            )
+        )
+        results.append(
+            run_phase("staff queue default", staff_clients, lambda c, i: ("GET", "/api/admin/requests/", None), **phase)
+        )
+        results.append(
+            run_phase(
+                "staff search",
+                staff_clients,
+                lambda c, i: (
+                    "GET",
+                    "/api/admin/requests/?search=" + SEARCH_WORDS[i % len(SEARCH_WORDS)].replace(" ", "+"),
+                    None,
+                ),
+                **phase,
+            )
+        )
+        results.append(
+            run_phase(
+                "staff overdue by due date",
+                staff_clients,
+                lambda c, i: ("GET", "/api/admin/requests/?overdue=true&ordering=due_at", None),
+                **phase,
+            )
+        )
+        results.append(
+            run_phase(
+                "staff update",
+                staff_clients,
+                lambda c, i: (
+                    "PATCH",
+                    f"/api/admin/requests/{open_ids[rng.randrange(len(open_ids))]}/",
+                    {"priority": rng.choice(["Low", "Normal", "High"])},
+                ),
+                **phase,
+            )
+        )
+        results.append(
+            run_phase(
+                "stats (last 30 days)",
+                staff_clients,
+                lambda c, i: ("GET", f"/api/admin/stats/?submitted_after={since}", None),
+                **phase,
+            )
+        )
+        memory = peak_memory_mb(worker_pids(server.pid))
+        burst = submission_burst(name, customer_clients, args)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    report(scale, results, memory, burst)
+    return results
+
+
+def submission_burst(name, clients, args):
+    """Fire concurrent submissions; every acknowledged one must be stored exactly once."""
+    marker = f"burst-{uuid.uuid4().hex[:12]}"
+    acknowledged, failed = [], []
+    lock = threading.Lock()
+    pool_clients = [Client(args.port) for _ in range(args.burst_clients)]
+    for client, source in zip(pool_clients, clients * (len(pool_clients) // len(clients) + 1), strict=False):
+        client.cookies = dict(source.cookies)
+    counter = iter(range(args.burst))
+
+    def fire(client):
+        for i in counter:
+            details = f"{marker} submission {i}"
+            status, *_ = client.call("POST", "/api/submit/", {"type_of_request": "Gas Leak", "details": details})
+            with lock:
+                (acknowledged if status == 201 else failed).append((details, status))
+
+    with ThreadPoolExecutor(len(pool_clients)) as pool:
+        list(pool.map(fire, pool_clients))
+    with connect(name) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT details, COUNT(*) FROM utility_services_servicerequest WHERE details LIKE %s GROUP BY details",
+            (f"{marker}%",),
+        )
+        stored = dict(cursor.fetchall())
+    exactly_once = sum(1 for details, _ in acknowledged if stored.get(details) == 1)
+    return {
+        "sent": args.burst,
+        "acknowledged": len(acknowledged),
+        "failed": len(failed),
+        "stored_once": exactly_once,
+        "stored_rows": sum(stored.values()),
+    }
+
+
+def report(scale, results, memory, burst):
+    ceiling = next(r for r in results if r.name == "ceiling").rps
+    print(f"\n=== {scale:,} requests in the database ===")
+    print(
+        f"{'endpoint':<26}{'reqs':>7}{'err':>5}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'SQL/req':>9}{'ceiling':>9}"
+    )
+    for r in results:
+        queries = f"{statistics.mean(r.queries):.1f}" if r.queries else "-"
+        print(
+            f"{r.name:<26}{r.count:>7}{r.errors:>5}{r.rps:>9.1f}{r.pct(50):>9.1f}{r.pct(95):>9.1f}{r.pct(99):>9.1f}"
+            f"{queries:>9}{r.rps / ceiling:>9.0%}"
+        )
+    print(f"worker peak memory (VmHWM): {memory:.0f} MB")
+    print(
+        f"submission burst: {burst['sent']} sent, {burst['acknowledged']} acknowledged, {burst['failed']} failed, "
+        f"{burst['stored_once']} stored exactly once ({burst['stored_rows']} rows)"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients per phase")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--seconds", type=float, default=10.0, help="time limit of each phase")
+    parser.add_argument("--max-requests", type=int, default=3000, help="request limit of each phase")
+    parser.add_argument("--burst", type=int, default=200, help="submissions in the concurrent burst")
+    parser.add_argument("--burst-clients", type=int, default=50)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    base_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "HOME": os.environ.get("HOME", "/root"),
+    }
+    by_scale = {scale: benchmark(scale, args, base_env) for scale in args.scales}
+    if len(by_scale) == 2:
+        small, large = (by_scale[s] for s in sorted(by_scale))
+        print(f"\n=== {max(by_scale):,} vs {min(by_scale):,}: large / small ===")
+        print(f"{'endpoint':<26}{'p95 ratio':>11}{'req/s ratio':>13}")
+        for a, b in zip(small, large, strict=True):
+            print(f"{a.name:<26}{b.pct(95) / a.pct(95):>11.2f}{b.rps / a.rps if a.rps else float('nan'):>13.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
