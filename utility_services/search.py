@@ -37,11 +37,14 @@ def _request_terms(service_request: ServiceRequest) -> set[str]:
     return set(words_of(" ".join(fields)))
 
 
-@transaction.atomic
-def index_requests(requests) -> None:
-    """(Re)build the search terms of the given requests (their customers must be loaded)."""
+def index_requests(requests, *, new: bool = False) -> None:
+    """(Re)build the search terms of the given requests (their customers must be loaded).
+
+    Call inside the transaction that changed them; `new` skips removing old terms.
+    """
     requests = list(requests)
-    RequestSearchTerm.objects.filter(service_request__in=requests).delete()
+    if not new:
+        RequestSearchTerm.objects.filter(service_request__in=requests).delete()
     RequestSearchTerm.objects.bulk_create(
         [
             RequestSearchTerm(service_request=request, term=term)
@@ -51,6 +54,7 @@ def index_requests(requests) -> None:
     )
 
 
+@transaction.atomic
 def index_customer_requests(customer) -> None:
     """Re-index a customer's requests after their contact details changed."""
     index_requests(ServiceRequest.objects.filter(customer=customer).select_related("customer"))

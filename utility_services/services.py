@@ -11,7 +11,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,7 +19,7 @@ from core.exceptions import Conflict
 
 from . import notifications, search, workflow
 from .attachments import validate_uploads
-from .models import Attachment, Priority, RequestEvent, RequestType, ServiceRequest
+from .models import Attachment, Priority, RequestEvent, RequestType, ServiceRequest, generate_reference
 
 logger = logging.getLogger(__name__)
 Status = ServiceRequest.Status
@@ -84,6 +84,22 @@ def _store_attachments(
     return stored
 
 
+def _insert_with_unique_reference(service_request: ServiceRequest, attempts: int = 3) -> None:
+    """Insert, drawing a new reference in the (one in 10^11) case the random one is taken."""
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                service_request.save(force_insert=True)
+            return
+        except IntegrityError:
+            if (
+                attempt == attempts - 1
+                or not ServiceRequest.objects.filter(reference=service_request.reference).exists()
+            ):
+                raise
+            service_request.reference = generate_reference()
+
+
 @transaction.atomic
 def service_request_submit(
     *, customer: User, request_type: RequestType, details: str, files: list[UploadedFile] = ()
@@ -100,9 +116,11 @@ def service_request_submit(
         submitted_at=now,
         due_at=now + request_type.target_resolution_time,
     )
-    service_request.full_clean(exclude=["customer", "request_type", "assignee"], validate_constraints=False)
-    service_request.save()
-    search.index_requests([service_request])
+    service_request.full_clean(
+        exclude=["customer", "request_type", "assignee"], validate_unique=False, validate_constraints=False
+    )
+    _insert_with_unique_reference(service_request)
+    search.index_requests([service_request], new=True)
     _record(service_request, Kind.SUBMITTED, customer, new=Status.PENDING)
     _store_attachments(service_request, files, content_types, customer)
     if request_type.is_emergency:
@@ -215,7 +233,9 @@ def service_request_update(
         changed += ["status", "resolved_at", "closed_at", "cancelled_at"]
 
     if changed:
-        locked.full_clean(exclude=["customer", "request_type", "assignee"], validate_constraints=False)
+        locked.full_clean(
+            exclude=["customer", "request_type", "assignee"], validate_unique=False, validate_constraints=False
+        )
         locked.save(update_fields=[*changed, "updated_at"])
     if "details" in changed:
         search.index_requests([locked])

@@ -171,6 +171,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Cache: Redis when REDIS_URL is set (shared by every worker: sessions, throttles), else
+# per-process memory. Sessions are read from the cache and written through to the
+# database only when the cache is shared; a per-process cache would let a logged-out
+# session live on in other workers.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # Sessions and CSRF: the API is session-authenticated; JavaScript clients read the
 # csrftoken cookie (or GET /accounts/api/csrf/) and echo it in X-CSRFToken.
 SESSION_COOKIE_HTTPONLY = True

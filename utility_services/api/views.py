@@ -282,7 +282,8 @@ class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
         summary="Update a service request (staff): status, priority, assignee, details, resolution, type",
     )
     def put(self, request, request_id):
-        service_request = self.get_object()
+        # The service re-reads the row under a lock; no need to prefetch its timeline here.
+        service_request = generics.get_object_or_404(ServiceRequest, pk=request_id)
         changes = dict(_parse(StaffUpdateSerializer, request))
         if "type_of_request" in changes:
             changes["request_type"] = changes.pop("type_of_request")

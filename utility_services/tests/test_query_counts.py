@@ -1,0 +1,96 @@
+"""Queries per request are constant: the same exact number whatever the data size.
+
+Each endpoint of the benchmark runs against a small and a ten-times-larger data set,
+with assignees, several customers and types (so a missing join would show as N+1).
+Not a timing test: counts only.
+"""
+
+from datetime import timedelta
+
+import pytest
+
+from accounts.tests.factories import PASSWORD, UserFactory
+from utility_services.models import RequestType, ServiceRequest
+from utility_services.tests.factories import ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+# endpoint: (method, path, body, expected queries, who)
+ENDPOINTS = {
+    # session, user, count, the page's ids, the page's rows
+    "track list": ("get", "/api/track/", None, 5, "customer"),
+    # session, user, the request (+type), its events, its attachments
+    "track detail": ("get", "/api/track/{own}/", None, 5, "customer"),
+    "staff queue": ("get", "/api/admin/requests/?status=Pending&status=On%20Hold", None, 5, "agent"),
+    "staff queue default": ("get", "/api/admin/requests/", None, 5, "agent"),
+    "staff search": ("get", "/api/admin/requests/?search=boiler+kitchen", None, 5, "agent"),
+    "staff overdue by due date": ("get", "/api/admin/requests/?overdue=true&ordering=due_at", None, 5, "agent"),
+    # session, user, request (+joins), then the detail serializer's events and attachments
+    "staff detail": ("get", "/api/admin/requests/{any}/", None, 5, "agent"),
+    # session, user, by status, type names, by type, by priority, resolved count, median, overdue
+    "stats": ("get", "/api/admin/stats/?submitted_after=2000-01-01T00:00:00Z", None, 9, "agent"),
+}
+
+
+def _data(scale, customer, agent):
+    types = list(RequestType.objects.all())
+    others = UserFactory.create_batch(3)
+    for i in range(scale):
+        owner = customer if i % 2 == 0 else others[i % 3]
+        request = ServiceRequestFactory(
+            customer=owner,
+            request_type=types[i % len(types)],
+            assignee=agent if i % 3 else None,
+            details=f"Boiler in the kitchen, case {i}",
+        )
+        if i % 3 == 0:  # overdue: due in the past and still open
+            ServiceRequest.objects.filter(pk=request.pk).update(due_at=request.submitted_at - timedelta(hours=1))
+        elif i % 3 == 1:  # resolved, for the median time to resolve
+            ServiceRequest.objects.filter(pk=request.pk).update(
+                status="Resolved", resolved_at=request.submitted_at + timedelta(hours=i)
+            )
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+@pytest.mark.parametrize("scale", [3, 30])
+def test_query_count_is_fixed_whatever_the_data_size(
+    name, scale, customer, agent, customer_api, agent_api, django_assert_num_queries
+):
+    _data(scale, customer, agent)
+    method, path, body, expected, who = ENDPOINTS[name]
+    client = customer_api if who == "customer" else agent_api
+    own = customer.service_requests.order_by("id").first()
+    path = path.format(own=own.pk, any=own.pk)
+
+    with django_assert_num_queries(expected):
+        response = getattr(client, method)(path, body)
+
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("scale", [3, 30])
+def test_write_query_counts_are_fixed(scale, customer, agent, customer_api, agent_api, api, django_assert_num_queries):
+    _data(scale, customer, agent)
+    target = customer.service_requests.order_by("id").first()
+
+    # session, user, the type catalogue, savepoints around the insert (its reference is retried on a
+    # clash), the request, its search terms, its 'submitted' event, then the response's events and files.
+    with django_assert_num_queries(SUBMIT_QUERIES):
+        response = customer_api.post("/api/submit/", {"type_of_request": "Maintenance", "details": "Meter noise"})
+    assert response.status_code == 201
+
+    # session, user, the request, savepoint, the row locked, the event, the update, release, then the
+    # response's request (+joins), events and files.
+    with django_assert_num_queries(UPDATE_QUERIES):
+        response = agent_api.patch(f"/api/admin/requests/{target.pk}/", {"priority": "High"})
+    assert response.status_code == 200
+
+    # the user, then Django's login: a new session (exists check, insert), last_login, the session's data.
+    with django_assert_num_queries(LOGIN_QUERIES):
+        response = api.post("/accounts/api/login/", {"username": customer.username, "password": PASSWORD})
+    assert response.status_code == 200
+
+
+SUBMIT_QUERIES = 12
+UPDATE_QUERIES = 11
+LOGIN_QUERIES = 9
