@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 # Every variable the settings read is set empty unless a test sets it, so neither the
@@ -173,3 +175,26 @@ def test_attachments_default_to_the_file_system():
     result = run_python(["-c", PRINT_STORAGE], "gas_utility.settings.base", SECRET_KEY="x" * 50)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["BACKEND"].endswith("FileSystemStorage")
+
+
+PRINT_CACHE = (
+    "import json; from django.conf import settings; "
+    "print(json.dumps([settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE]))"
+)
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "cache", "sessions"),
+    [
+        ("", "django.core.cache.backends.locmem.LocMemCache", "django.contrib.sessions.backends.db"),
+        (
+            "redis://127.0.0.1:6379/0",
+            "django.core.cache.backends.redis.RedisCache",
+            "django.contrib.sessions.backends.cached_db",
+        ),
+    ],
+)
+def test_sessions_are_cached_only_in_a_shared_cache(redis_url, cache, sessions):
+    result = run_python(["-c", PRINT_CACHE], "gas_utility.settings.base", SECRET_KEY="x" * 50, REDIS_URL=redis_url)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [cache, sessions]
