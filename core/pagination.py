@@ -42,7 +42,12 @@ def page_of(queryset: QuerySet, ids: list) -> list:
     ORDER BY ... LIMIT; joining customers, types and assignees for every candidate row
     would make it sort the whole joined set instead.
     """
-    rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
+    # A fresh query by primary key: the list's filters (a search subquery, say) already chose
+    # these ids and need not run again; keep only the joins and prefetches.
+    page = queryset.model._default_manager.filter(pk__in=ids).order_by()
+    page.query.select_related = queryset.query.select_related
+    page._prefetch_related_lookups = queryset._prefetch_related_lookups
+    rows = {row.pk: row for row in page}
     return [rows[pk] for pk in ids if pk in rows]
 
 
