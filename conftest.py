@@ -110,3 +110,13 @@ def agent_api(agent):
 @pytest.fixture
 def admin_api(admin_user):
     return _logged_in(admin_user)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -12,8 +12,26 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from core.throttling import ScopedThrottle
+
 from . import services
 from .forms import ContactDetailsForm, RegistrationForm
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset-by-email, rate limited per address so it cannot be used to flood inboxes."""
+
+    throttle_scope = "password_reset"
+
+    def form_valid(self, form):
+        throttle = ScopedThrottle()
+        if not throttle.allow_request(self.request, self):
+            form.add_error(None, "Too many reset requests from here. Please wait a while and try again.")
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(int(throttle.wait() or 60))
+            return response
+        return super().form_valid(form)
 
 
 class LoginView(auth_views.LoginView):

@@ -5,12 +5,13 @@ envelope. Permissions are stated on every view.
 """
 
 import django_filters
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.db.models import Q
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.views import APIView
 
@@ -19,6 +20,7 @@ from core.permissions import IsAdmin
 from core.responses import envelope
 
 from .. import services
+from ..lockout import LOCKED_MESSAGE, lockout_minutes
 from ..models import User
 from .serializers import (
     AccountUpdateSerializer,
@@ -46,6 +48,8 @@ class PublicJsonView(APIView):
 
 
 class RegisterView(PublicJsonView):
+    throttle_scope = "register"
+
     @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, summary="Register a customer account")
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
@@ -65,6 +69,8 @@ class RegisterView(PublicJsonView):
 
 
 class LoginView(PublicJsonView):
+    throttle_scope = "login"
+
     @extend_schema(request=LoginSerializer, responses={200: LoginResultSerializer}, summary="Log in (starts a session)")
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
@@ -75,6 +81,8 @@ class LoginView(PublicJsonView):
             password=serializer.validated_data["password"],
         )
         if user is None:
+            if getattr(request, "axes_locked_out", False):  # set by django-axes' backend
+                raise LoginLockedOut()
             raise AuthenticationFailed("Invalid username or password.")
         # Rotates the session key and the CSRF token: clients must re-read the csrftoken cookie.
         login(request, user)
@@ -86,6 +94,16 @@ class LoginView(PublicJsonView):
     def get_authenticate_header(self, request):
         # Wrong credentials are a 401, as the README promises.
         return 'Session realm="api"'
+
+
+class LoginLockedOut(Throttled):
+    """Too many failed logins for this account or address (django-axes)."""
+
+    def __init__(self):
+        super().__init__(
+            wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+            detail=LOCKED_MESSAGE.format(minutes=lockout_minutes()),
+        )
 
 
 class LogoutView(APIView):

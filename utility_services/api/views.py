@@ -69,6 +69,7 @@ class RequestTypeListView(generics.ListAPIView):
 
 class SubmitView(generics.GenericAPIView):
     permission_classes = [IsAuthenticated]
+    throttle_scope = "submit"
     parser_classes = UPLOAD_PARSERS
     serializer_class = SubmitSerializer
 

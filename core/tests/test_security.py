@@ -1,0 +1,156 @@
+"""Abuse resistance: login lockout, rate limits, body size limits, security headers."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from accounts.tests.factories import PASSWORD, UserFactory
+from conftest import ApiClient
+from core.tests.admin_client import AdminSiteClient
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/accounts/api/login/"
+
+
+def login(client, username, password=PASSWORD):
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+def fail_logins(username, times, address="10.0.0.1") -> list[int]:
+    statuses = []
+    for _ in range(times):
+        client = ApiClient()
+        client.client.defaults["REMOTE_ADDR"] = address
+        statuses.append(login(client, username, "wrong-password").status_code)
+    return statuses
+
+
+def test_account_is_locked_after_five_failures_even_with_the_right_password(customer):
+    # The fifth failure is told at once that the account is now locked.
+    assert fail_logins(customer.username, 5) == [401, 401, 401, 401, 429]
+    client = ApiClient()
+    client.client.defaults["REMOTE_ADDR"] = "10.9.9.9"  # another address: the account itself is locked
+
+    response = login(client, customer.username)
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "900"
+    body = response.json()
+    assert set(body) == {"error", "details"}
+    assert "Too many failed login attempts" in body["error"]
+    assert "_auth_user_id" not in client.client.session
+
+
+def test_an_address_is_locked_after_five_failures_across_accounts(customer):
+    statuses = [fail_logins(f"nobody{index}", 1, address="10.0.0.7")[0] for index in range(5)]
+    assert statuses == [401, 401, 401, 401, 429]
+    client = ApiClient()
+    client.client.defaults["REMOTE_ADDR"] = "10.0.0.7"
+    assert login(client, customer.username).status_code == 429
+
+    elsewhere = ApiClient()
+    elsewhere.client.defaults["REMOTE_ADDR"] = "10.0.0.8"
+    assert login(elsewhere, customer.username).status_code == 200
+
+
+def test_four_failures_do_not_lock_and_a_success_resets_the_count(customer):
+    assert fail_logins(customer.username, 4) == [401] * 4
+    assert login(ApiClient(), customer.username).status_code == 200
+    assert fail_logins(customer.username, 4) == [401] * 4
+    assert login(ApiClient(), customer.username).status_code == 200
+
+
+def test_an_admin_can_unlock_an_account(customer, admin_user):
+    fail_logins(customer.username, 5)
+    site = AdminSiteClient()
+    site.login(admin_user)
+    assert site.get("/admin/axes/accessattempt/").status_code == 200
+
+    call_command("axes_reset_username", customer.username)
+
+    assert login(ApiClient(), customer.username).status_code == 200
+
+
+def test_the_login_page_shows_the_lockout_as_a_page(customer, client):
+    fail_logins(customer.username, 5, address="127.0.0.1")
+    response = client.post("/accounts/login/", {"username": customer.username, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Login temporarily blocked" in response.content.decode()
+
+
+def test_registration_is_rate_limited_per_address(api, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "register": "2/min"}
+    statuses = []
+    for index in range(3):
+        payload = {
+            "username": f"newbie{index}",
+            "email": f"newbie{index}@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "name": "New Bie",
+            "phone_number": "+441632960000",
+            "address": "1 Gas Street",
+        }
+        response = api.post("/accounts/api/register/", payload)
+        statuses.append(response.status_code)
+    assert statuses == [201, 201, 429]
+    assert int(response["Retry-After"]) > 0
+    assert "throttled" in response.json()["error"].lower()
+
+
+def test_submissions_are_rate_limited_per_customer(customer_api, other_customer_api, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "submit": "2/hour"}
+    payload = {"type_of_request": "Maintenance", "details": "Meter check"}
+    assert [customer_api.post("/api/submit/", payload).status_code for _ in range(3)] == [201, 201, 429]
+    assert other_customer_api.post("/api/submit/", payload).status_code == 201
+
+
+def test_password_reset_requests_are_rate_limited(client, customer, settings, mailoutbox):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "password_reset": "2/hour"}
+    statuses = [client.post("/accounts/password/reset/", {"email": customer.email}).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    assert len(mailoutbox) == 2
+
+
+def test_forwarded_addresses_are_ignored_unless_a_proxy_is_trusted(customer, settings):
+    """A client cannot dodge the per-address lockout by inventing X-Forwarded-For."""
+    for index in range(5):
+        client = ApiClient()
+        client.client.defaults["HTTP_X_FORWARDED_FOR"] = f"203.0.113.{index}"
+        login(client, f"ghost{index}", "wrong")
+    assert login(ApiClient(), customer.username).status_code == 429
+
+
+def test_oversized_json_body_is_413_and_stores_nothing(customer_api, settings):
+    settings.MAX_REQUEST_BYTES = 10_000
+    response = customer_api.post("/api/submit/", {"type_of_request": "Maintenance", "details": "x" * 20_000})
+    assert response.status_code == 413
+    assert set(response.json()) == {"error", "details"}
+    assert customer_api.get("/api/track/").json()["pagination"]["count"] == 0
+
+
+def test_pages_send_a_content_security_policy_and_the_other_headers(client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_hsts_is_sent_over_https_with_production_settings(client, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    response = client.get("/", secure=True)
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_no_response_ever_contains_a_password_hash(admin_api):
+    UserFactory.create_batch(3)
+    for path in ("/accounts/api/admin/users/", "/accounts/api/account/"):
+        text = json.dumps(admin_api.get(path).json())
+        assert "md5$" not in text and "pbkdf2" not in text and '"password"' not in text
