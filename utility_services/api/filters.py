@@ -1,8 +1,8 @@
 """Query-string filters and orderings of the service-request lists and exports."""
 
 import django_filters
+from django.core.validators import RegexValidator
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from core.filters import StrictBooleanFilter
 
@@ -49,7 +49,10 @@ class StaffRequestFilter(CustomerRequestFilter):
         label="Priority",
     )
     assignee = django_filters.CharFilter(
-        method="filter_assignee", label="Assignee", help_text='A staff user id, "me" or "none" (unassigned).'
+        method="filter_assignee",
+        validators=[RegexValidator(r"^(me|none|[0-9]+)$", 'Use a staff user id, "me" or "none".')],
+        label="Assignee",
+        help_text='A staff user id, "me" or "none" (unassigned).',
     )
     overdue = StrictBooleanFilter(
         method="filter_overdue", label="Overdue", help_text="true: open requests past their due time."
@@ -82,9 +85,7 @@ class StaffRequestFilter(CustomerRequestFilter):
             return queryset.filter(assignee=self.request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        raise ValidationError({"assignee": ['Use a staff user id, "me" or "none".']})
+        return queryset.filter(assignee_id=int(value))
 
     def filter_overdue(self, queryset, name, value):
         now = timezone.now()
