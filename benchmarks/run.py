@@ -38,7 +38,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 PYTHON = str(PROJECT / ".venv" / "bin" / "python")
 GUNICORN = str(PROJECT / ".venv" / "bin" / "gunicorn")
 BENCH_PASSWORD = "bench-Gas-Passw0rd!"  # as in utility_services/management/commands/generate_data.py
-SEARCH_WORDS = ["boiler", "kitchen", "smith", "meter reading", "gas"]
+# What staff type into the search box: a distinctive word, a name, two common words.
+# The runner adds a real reference and a real customer id from the database.
+SEARCH_WORDS = ["boiler", "smith", "amelia smith", "kitchen valve"]
 
 
 # --- HTTP client with a cookie jar and the CSRF header -------------------------------
@@ -184,14 +186,15 @@ def tune_server():
 
 
 def prepare_database(name, scale, base_env):
+    env = {**base_env, **db_env(name), "DJANGO_SETTINGS_MODULE": "gas_utility.settings.base"}
     if generated_count(name) >= scale:
-        print(f"[{name}] reusing generated data ({scale} requests)")
+        print(f"[{name}] reusing generated data ({scale} requests); applying any new migrations")
+        subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=PROJECT, env=env, check=True)
         return
     print(f"[{name}] creating and generating {scale} requests (once; reused by later runs)")
     with connect() as conn, conn.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
         cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    env = {**base_env, **db_env(name), "DJANGO_SETTINGS_MODULE": "gas_utility.settings.base"}
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=PROJECT, env=env, check=True)
     started = time.perf_counter()
     subprocess.run([PYTHON, "manage.py", "generate_data", "--requests", str(scale)], cwd=PROJECT, env=env, check=True)
@@ -294,6 +297,13 @@ def benchmark(scale, args, base_env):
                 2000,
             )
         ]
+        for reference, customer_code in sample(
+            name,
+            "SELECT r.reference, u.customer_id FROM utility_services_servicerequest r "
+            "JOIN accounts_user u ON u.id = r.customer_id ORDER BY r.id LIMIT %s",
+            1,
+        ):
+            search_words = [*SEARCH_WORDS, reference, customer_code]
         customer_clients, staff_clients = [], []
         for username, request_id in customers:
             client = Client(args.port)
@@ -359,7 +369,7 @@ def benchmark(scale, args, base_env):
                 staff_clients,
                 lambda c, i: (
                     "GET",
-                    "/api/admin/requests/?search=" + SEARCH_WORDS[i % len(SEARCH_WORDS)].replace(" ", "+"),
+                    "/api/admin/requests/?search=" + search_words[i % len(search_words)].replace(" ", "+"),
                     None,
                 ),
                 **phase,

@@ -6,4 +6,6 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self):
-        from . import schema  # noqa: F401 -- registers the OpenAPI authentication extension
+        from . import db, schema  # noqa: F401 -- schema registers the OpenAPI authentication extension
+
+        db.connect_signals()

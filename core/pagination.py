@@ -16,15 +16,16 @@ class CappedCountPaginator(Paginator):
     the list with filters instead of paging through millions.
     """
 
-    @cached_property
-    def limit(self) -> int:
-        return settings.PAGINATION_COUNT_LIMIT
+    def __init__(self, *args, count_limit: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = count_limit or settings.PAGINATION_COUNT_LIMIT
 
     @cached_property
     def counted(self) -> int:
         if isinstance(self.object_list, list):
             return len(self.object_list)
-        return self.object_list[: self.limit + 1].count()
+        # No ORDER BY: counting the first rows of an index needs no sort.
+        return self.object_list.order_by()[: self.limit + 1].count()
 
     @cached_property
     def count(self) -> int:
@@ -54,12 +55,19 @@ def page_of(queryset: QuerySet, ids: list) -> list:
 class EnvelopePagination(PageNumberPagination):
     """Return ``{"message", "data": [...], "pagination": {...}}``; 20 per page, at most 100."""
 
-    django_paginator_class = CappedCountPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def django_paginator_class(self, object_list, per_page):
+        # A search's matches are counted only so far: counting every match of a common word
+        # would read them all.
+        searching = bool(self.request.query_params.get("search"))
+        limit = settings.SEARCH_COUNT_LIMIT if searching else settings.PAGINATION_COUNT_LIMIT
+        return CappedCountPaginator(object_list, per_page, count_limit=limit)
+
     def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
         self.view = view
         if not isinstance(queryset, QuerySet):
             return super().paginate_queryset(queryset, request, view)

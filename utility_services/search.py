@@ -9,11 +9,14 @@ where every database's collation sorts like ASCII, so the range is right on SQLi
 MySQL/MariaDB and PostgreSQL alike.
 """
 
+import operator
 import re
 import unicodedata
+from functools import reduce
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from .models import RequestSearchTerm, ServiceRequest
 
@@ -68,12 +71,56 @@ def _successor(word: str) -> str | None:
     return stripped[:-1] + _ALPHABET[_ALPHABET.index(stripped[-1]) + 1]
 
 
-def search_requests(queryset: QuerySet, query: str) -> QuerySet:
-    """Keep the requests that have, for every word of `query`, a term starting with it."""
-    for word in words_of(query)[:MAX_QUERY_WORDS]:
-        terms = RequestSearchTerm.objects.filter(term__gte=word)
+def _terms_starting_with(word: str) -> QuerySet:
+    terms = RequestSearchTerm.objects.filter(term__gte=word)
+    upper = _successor(word)
+    return terms if upper is None else terms.filter(term__lt=upper)
+
+
+def _requests_with_all(words: list[str]) -> QuerySet:
+    """Ids of the requests with a term for every word, from one pass over their terms.
+
+    GROUP BY request HAVING "every word matched": it reads the words' index entries
+    once, instead of materialising each word's requests and joining them.
+    """
+    ranges = []
+    for word in words:
         upper = _successor(word)
-        if upper is not None:
-            terms = terms.filter(term__lt=upper)
-        queryset = queryset.filter(pk__in=terms.values("service_request_id"))
+        ranges.append(Q(term__gte=word) & (Q(term__lt=upper) if upper else Q()))
+    bucket = Case(*[When(match, then=Value(i)) for i, match in enumerate(ranges)], output_field=IntegerField())
+    return (
+        RequestSearchTerm.objects.filter(reduce(operator.or_, ranges))
+        .values("service_request_id")
+        .annotate(words_matched=Count(bucket, distinct=True))
+        .filter(words_matched=len(words))
+        .values("service_request_id")
+    )
+
+
+def search_requests(queryset: QuerySet, query: str) -> QuerySet:
+    """Keep the requests that have, for every word of `query`, a term starting with it.
+
+    The plan is chosen from how many terms each word matches (counted on the index, up
+    to SEARCH_RARE_WORD_LIMIT), so that it stays cheap at a million requests:
+
+    - rare words become `id IN (their few requests)`: the database starts from them,
+      and probes any common word with a correlated EXISTS on the (request, term) key;
+    - a lone common word is an EXISTS too, so the database walks the list's ordering
+      index and stops at the first page instead of collecting the quarter of a million
+      requests that mention, say, "boiler";
+    - several common words are intersected in one GROUP BY pass over their terms.
+    """
+    limit = settings.SEARCH_RARE_WORD_LIMIT
+    words = words_of(query)[:MAX_QUERY_WORDS]
+    if not words:
+        return queryset
+    terms = {word: _terms_starting_with(word) for word in words}
+    rare = [word for word in words if terms[word].order_by()[: limit + 1].count() <= limit]
+    common = [word for word in words if word not in rare]
+    if len(common) > 1 and not rare:
+        return queryset.filter(pk__in=_requests_with_all(common))
+    for word in rare:
+        queryset = queryset.filter(pk__in=terms[word].values("service_request_id"))
+    for word in common:
+        queryset = queryset.filter(Exists(terms[word].filter(service_request=OuterRef("pk"))))
     return queryset

@@ -11,13 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.forms import CheckboxSelectMultiple, SelectMultiple
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core.exceptions import ServiceError
+from core.pagination import CappedCountPaginator, page_of
 
 from . import services, workflow
 from .api.filters import CustomerRequestFilter, StaffRequestFilter
@@ -41,7 +41,9 @@ def home(request):
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    """One page of `queryset`, counted and loaded as the API's lists are (capped count, ids first)."""
+    page = CappedCountPaginator(queryset.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = page_of(queryset, list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return page, (query.urlencode() + "&") if query else ""

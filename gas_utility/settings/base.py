@@ -296,6 +296,10 @@ SPECTACULAR_SETTINGS = {
 
 # Lists count at most this many matching rows (see core.pagination.CappedCountPaginator).
 PAGINATION_COUNT_LIMIT = env.int("PAGINATION_COUNT_LIMIT", default=10000)
+# ... and a search's matches at most this many.
+SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=200)
+# A search word with more matching terms than this is matched row by row (see search.py).
+SEARCH_RARE_WORD_LIMIT = env.int("SEARCH_RARE_WORD_LIMIT", default=5000)
 
 # Limits of the service-request workflow.
 SERVICE_REQUEST_DETAILS_MAX_LENGTH = env.int("SERVICE_REQUEST_DETAILS_MAX_LENGTH", default=5000)
