@@ -6,7 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from . import services
-from .models import User
+from .models import User, UserAuditEvent
 
 
 class UserCreateForm(forms.ModelForm):
@@ -81,6 +81,7 @@ class UserAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if not change:
             created = services.user_create(
+                acting_user=request.user,
                 username=data["username"],
                 email=data["email"],
                 password=data["password1"],
@@ -105,3 +106,29 @@ class UserAdmin(admin.ModelAdmin):
             return False
         # Accounts with request history are deactivated, never deleted.
         return obj is None or (obj.pk != request.user.pk and not obj.service_requests.exists())
+
+
+@admin.register(UserAuditEvent)
+class UserAuditEventAdmin(admin.ModelAdmin):
+    """The audit trail of account changes, deleted accounts included. Read-only, for admins."""
+
+    list_display = ("created_at", "actor_username", "action", "target_username", "changes")
+    list_filter = ("action", "created_at")
+    search_fields = ("actor_username", "target_username")
+    ordering = ("-created_at", "-id")
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_admin
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -57,6 +57,7 @@ class User(AbstractUser):
     address = models.CharField(max_length=300, blank=True)
     customer_id = models.CharField(max_length=16, unique=True, editable=False, default=generate_customer_id)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = UserManager()
 
@@ -96,3 +97,28 @@ class User(AbstractUser):
         # Emails are compared lower-cased everywhere; no save path may store another form.
         self.email = UserManager.normalize_email(self.email)
         super().save(*args, **kwargs)
+
+
+class UserAuditEvent(models.Model):
+    """Who changed which account, when, from what to what. Kept after the account is deleted."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        DELETED = "deleted", "Deleted"
+
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_username = models.CharField(max_length=150, blank=True)
+    target = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events")
+    target_username = models.CharField(max_length=150)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}; never passwords.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username or 'system'} {self.action} {self.target_username}"
+        )

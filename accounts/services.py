@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.deletion import ProtectedError
 
+from core.concurrency import check_version
 from core.exceptions import Conflict, Forbidden
 
-from .models import User, UserManager
+from .models import User, UserAuditEvent, UserManager
 from .signals import contact_details_changed
 from .validators import normalize_phone_number
 
@@ -45,9 +46,25 @@ def _save(user: User, **save_kwargs) -> None:
         raise ValidationError({"non_field_errors": ["That username or email address is already in use."]}) from None
 
 
+AUDITED_FIELDS = ("username", "email", "name", "phone_number", "address", "role", "is_active")
+
+
+def _audit(actor: User | None, target: User, action: str, changes: dict) -> None:
+    """Keep who changed which account and how (passwords are never recorded)."""
+    UserAuditEvent.objects.create(
+        actor=actor,
+        actor_username=actor.username if actor else "",
+        target=target if action != UserAuditEvent.Action.DELETED else None,
+        target_username=target.username,
+        action=action,
+        changes=changes,
+    )
+
+
 @transaction.atomic
 def user_create(
     *,
+    acting_user: User | None = None,
     username: str,
     email: str,
     password: str,
@@ -73,6 +90,9 @@ def user_create(
     validate_password(password, user)
     user.set_password(password)
     _save(user)
+    _audit(
+        acting_user or user, user, UserAuditEvent.Action.CREATED, {f: [None, getattr(user, f)] for f in AUDITED_FIELDS}
+    )
     return user
 
 
@@ -89,7 +109,8 @@ def user_register(*, username: str, email: str, password: str, name: str, phone_
     )
 
 
-def _apply_changes(user: User, changes: dict, allowed: tuple[str, ...]) -> list[str]:
+def _apply_changes(user: User, changes: dict, allowed: tuple[str, ...]) -> dict:
+    """Validate and apply `changes`; return {field: [before, after]} of what really changed."""
     unknown = set(changes) - set(allowed)
     if unknown:
         raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(unknown)})
@@ -97,36 +118,39 @@ def _apply_changes(user: User, changes: dict, allowed: tuple[str, ...]) -> list[
         changes["email"] = UserManager.normalize_email(changes["email"])
     if "phone_number" in changes:
         changes["phone_number"] = normalize_phone_number(changes["phone_number"])
-    changed = [field for field, value in changes.items() if getattr(user, field) != value]
-    for field in changed:
-        setattr(user, field, changes[field])
-    _clean_fields(user, changed)
+    diff = {field: [getattr(user, field), value] for field, value in changes.items() if getattr(user, field) != value}
+    for field, (_before, after) in diff.items():
+        setattr(user, field, after)
+    _clean_fields(user, diff)
     user_check_unique(
-        username=changes["username"] if "username" in changed else None,
-        email=changes["email"] if "email" in changed else None,
+        username=changes["username"] if "username" in diff else None,
+        email=changes["email"] if "email" in diff else None,
         exclude=user,
     )
-    return changed
+    return diff
 
 
-def _save_changes(user: User, changed: list[str]) -> None:
-    if not changed:
-        return
-    _save(user, update_fields=changed)
-    if SEARCHABLE_FIELDS.intersection(changed):
-        contact_details_changed.send(sender=User, user=user)
+def _update(user: User, changes: dict, allowed: tuple[str, ...], actor: User, expected_version: int | None) -> User:
+    """Apply changes to the row, locked, if it is still the version the caller read."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    check_version(locked, expected_version)
+    diff = _apply_changes(locked, changes, allowed)
+    if diff:
+        _save(locked, update_fields=[*diff, "updated_at"])
+        _audit(actor, locked, UserAuditEvent.Action.UPDATED, diff)
+        if SEARCHABLE_FIELDS.intersection(diff):
+            contact_details_changed.send(sender=User, user=locked)
+    return locked
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, **changes) -> User:
+def user_update_profile(*, user: User, expected_version: int | None = None, **changes) -> User:
     """Let a user edit their own contact details (never their role or status)."""
-    changed = _apply_changes(user, changes, PROFILE_FIELDS)
-    _save_changes(user, changed)
-    return user
+    return _update(user, changes, PROFILE_FIELDS, user, expected_version)
 
 
 @transaction.atomic
-def user_update(*, acting_user: User, user: User, **changes) -> User:
+def user_update(*, acting_user: User, user: User, expected_version: int | None = None, **changes) -> User:
     """Let an admin edit any account; an admin cannot demote or deactivate themselves."""
     if user.pk == acting_user.pk:
         errors = {}
@@ -136,9 +160,7 @@ def user_update(*, acting_user: User, user: User, **changes) -> User:
             errors["is_active"] = ["You cannot deactivate your own account; ask another admin."]
         if errors:
             raise ValidationError(errors)
-    changed = _apply_changes(user, changes, ADMIN_EDITABLE_FIELDS)
-    _save_changes(user, changed)
-    return user
+    return _update(user, changes, ADMIN_EDITABLE_FIELDS, acting_user, expected_version)
 
 
 def _has_requests_conflict(user: User) -> Conflict:
@@ -156,9 +178,11 @@ def user_delete(*, acting_user: User, user: User) -> None:
         raise Forbidden("You cannot delete your own account.")
     if user.service_requests.exists():
         raise _has_requests_conflict(user)
+    snapshot = {field: [getattr(user, field), None] for field in AUDITED_FIELDS}
     try:
         with transaction.atomic():
             user.delete()
+            _audit(acting_user, user, UserAuditEvent.Action.DELETED, snapshot)
     except (ProtectedError, IntegrityError):
         # A request was filed between the check and the delete.
         raise _has_requests_conflict(user) from None

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.concurrency import check_version
 from core.exceptions import Conflict
 
 from . import notifications, search, workflow
@@ -171,9 +172,14 @@ def service_request_update(
     details: str = _UNSET,
     resolution_details: str = _UNSET,
     request_type: RequestType = _UNSET,
+    expected_version: int | None = None,
 ) -> ServiceRequest:
-    """Apply a staff member's changes; the status follows the workflow; each change is on the timeline."""
+    """Apply a staff member's changes; the status follows the workflow; each change is on the timeline.
+
+    With `expected_version` (from If-Match), refuse if the request changed since it was read.
+    """
     locked = _lock(service_request)
+    check_version(locked, expected_version)
     changed: list[str] = []
     events: list[RequestEvent] = []
 

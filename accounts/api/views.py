@@ -15,7 +15,9 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.views import APIView
 
+from core.concurrency import etag_of, expected_version
 from core.filters import StrictBooleanFilter
+from core.idempotency import idempotent
 from core.permissions import IsAdmin
 from core.responses import envelope
 
@@ -130,7 +132,8 @@ class AccountView(APIView):
 
     @extend_schema(responses={200: UserSerializer}, summary="Get my account")
     def get(self, request):
-        return envelope("Account retrieved successfully", UserSerializer(request.user).data)
+        user = request.user
+        return envelope("Account retrieved successfully", UserSerializer(user).data, headers={"ETag": etag_of(user)})
 
     @extend_schema(
         request=AccountUpdateSerializer, responses={200: UserSerializer}, summary="Update my contact details"
@@ -138,8 +141,12 @@ class AccountView(APIView):
     def patch(self, request):
         serializer = AccountUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=request.user, **serializer.validated_data)
-        return envelope("Account updated successfully", UserSerializer(user).data)
+        user = services.user_update_profile(
+            user=request.user,
+            expected_version=expected_version(request, request.user.pk),
+            **serializer.validated_data,
+        )
+        return envelope("Account updated successfully", UserSerializer(user).data, headers={"ETag": etag_of(user)})
 
     @extend_schema(
         request=AccountUpdateSerializer, responses={200: UserSerializer}, summary="Update my contact details"
@@ -184,11 +191,13 @@ class AdminUserCreateView(APIView):
     permission_classes = [IsAdmin]
 
     @extend_schema(request=AdminUserCreateSerializer, responses={201: UserSerializer}, summary="Create a user (admin)")
+    @idempotent
     def post(self, request):
         serializer = AdminUserCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = services.user_create(
+            acting_user=request.user,
             username=data["username"],
             email=data["email"],
             password=data["password1"],
@@ -208,15 +217,21 @@ class AdminUserDetailView(generics.GenericAPIView):
 
     @extend_schema(responses={200: UserSerializer}, summary="Get a user (admin)")
     def get(self, request, user_id):
-        return envelope("User retrieved successfully", UserSerializer(self.get_object()).data)
+        user = self.get_object()
+        return envelope("User retrieved successfully", UserSerializer(user).data, headers={"ETag": etag_of(user)})
 
     @extend_schema(request=AdminUserUpdateSerializer, responses={200: UserSerializer}, summary="Update a user (admin)")
     def put(self, request, user_id):
         user = self.get_object()
         serializer = AdminUserUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_update(acting_user=request.user, user=user, **serializer.validated_data)
-        return envelope("User updated successfully", UserSerializer(user).data)
+        user = services.user_update(
+            acting_user=request.user,
+            user=user,
+            expected_version=expected_version(request, user.pk),
+            **serializer.validated_data,
+        )
+        return envelope("User updated successfully", UserSerializer(user).data, headers={"ETag": etag_of(user)})
 
     @extend_schema(request=AdminUserUpdateSerializer, responses={200: UserSerializer}, summary="Update a user (admin)")
     def patch(self, request, user_id):

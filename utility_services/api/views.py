@@ -14,6 +14,8 @@ from rest_framework import generics, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from core.concurrency import etag_of, expected_version
+from core.idempotency import idempotent
 from core.permissions import IsStaffMember
 from core.responses import envelope
 
@@ -78,6 +80,7 @@ class SubmitView(generics.GenericAPIView):
         responses={201: ServiceRequestDetailSerializer},
         summary="Submit a service request (JSON, or multipart with files)",
     )
+    @idempotent
     def post(self, request):
         data = _parse(SubmitSerializer, request)
         service_request = services.service_request_submit(
@@ -125,7 +128,12 @@ class TrackDetailView(CustomerRequestMixin, generics.GenericAPIView):
 
     @extend_schema(summary="Get one of my service requests, with its public timeline")
     def get(self, request, request_id):
-        return envelope("Service request retrieved successfully", self.get_serializer(self.get_object()).data)
+        service_request = self.get_object()
+        return envelope(
+            "Service request retrieved successfully",
+            self.get_serializer(service_request).data,
+            headers={"ETag": etag_of(service_request)},
+        )
 
 
 class CancelView(CustomerRequestMixin, generics.GenericAPIView):
@@ -164,6 +172,7 @@ class CommentView(CustomerRequestMixin, generics.GenericAPIView):
     serializer_class = CommentSerializer
 
     @extend_schema(request=CommentSerializer, responses={201: EventSerializer}, summary="Add information to my request")
+    @idempotent
     def post(self, request, request_id):
         data = _parse(CommentSerializer, request)
         event = services.service_request_comment(
@@ -270,12 +279,11 @@ class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
         return super().get_queryset().prefetch_related(Prefetch("events", queryset=events), "attachments")
 
     def _render(self, message, service_request):
-        fresh = self.get_queryset().get(pk=service_request.pk)
-        return envelope(message, self.get_serializer(fresh).data)
+        return envelope(message, self.get_serializer(service_request).data, headers={"ETag": etag_of(service_request)})
 
     @extend_schema(summary="Get a service request with its whole timeline (staff)")
     def get(self, request, request_id):
-        return envelope("Service request retrieved successfully", self.get_serializer(self.get_object()).data)
+        return self._render("Service request retrieved successfully", self.get_object())
 
     @extend_schema(
         request=StaffUpdateSerializer,
@@ -289,9 +297,12 @@ class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
         if "type_of_request" in changes:
             changes["request_type"] = changes.pop("type_of_request")
         service_request = services.service_request_update(
-            acting_user=request.user, service_request=service_request, **changes
+            acting_user=request.user,
+            service_request=service_request,
+            expected_version=expected_version(request, service_request.pk),
+            **changes,
         )
-        return self._render("Service request updated successfully", service_request)
+        return self._render("Service request updated successfully", self.get_queryset().get(pk=service_request.pk))
 
     @extend_schema(
         request=StaffUpdateSerializer,
@@ -313,6 +324,7 @@ class AdminNoteView(StaffRequestMixin, generics.GenericAPIView):
     @extend_schema(
         request=NoteSerializer, responses={201: StaffEventSerializer}, summary="Add a public or internal note (staff)"
     )
+    @idempotent
     def post(self, request, request_id):
         data = _parse(NoteSerializer, request)
         event = services.service_request_add_note(

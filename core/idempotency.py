@@ -1,0 +1,74 @@
+"""Idempotency-Key for create endpoints: a retried request returns the first response.
+
+A client that did not hear back (timeout, dropped connection) sends the same POST again
+with the same Idempotency-Key header; it gets the first response (with
+`Idempotent-Replayed: true`) and nothing new is stored. The key is scoped to the user.
+The same key with a different body is a 422; while the first request still runs, a
+retry is a 409. Failed requests (4xx, 5xx) are not kept: a retry runs again.
+"""
+
+import hashlib
+from functools import wraps
+
+from django.db import IntegrityError, transaction
+from rest_framework import status
+from rest_framework.response import Response
+
+from core.exceptions import Conflict, ServiceError
+
+from .models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+
+
+class KeyReused(ServiceError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_message = "This Idempotency-Key was already used for a different request. Use a new key."
+
+
+def _fingerprint(request) -> str:
+    digest = hashlib.sha256()
+    for part in (request.method, request.path, request.content_type or ""):
+        digest.update(part.encode() + b"\0")
+    if request.content_type == "multipart/form-data":
+        # Uploads are not read into memory to be hashed: their size stands in for them.
+        digest.update(request.META.get("CONTENT_LENGTH", "").encode())
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def idempotent(view_method):
+    """Decorate a DRF view's post() so it honours the Idempotency-Key header."""
+
+    @wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get(HEADER, "").strip()
+        if not key or not request.user.is_authenticated:
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > 255 or not key.isprintable():
+            raise ServiceError("Idempotency-Key must be at most 255 printable characters.", details={"key": key[:64]})
+        fingerprint = _fingerprint(request)
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(user=request.user, key=key, fingerprint=fingerprint)
+        except IntegrityError:
+            record = IdempotencyKey.objects.get(user=request.user, key=key)
+            if record.fingerprint != fingerprint:
+                raise KeyReused() from None
+            if record.status_code is None:
+                raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.") from None
+            return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+        try:
+            response = view_method(self, request, *args, **kwargs)
+        except BaseException:
+            record.delete()
+            raise
+        if status.is_success(response.status_code):
+            record.status_code, record.response_body = response.status_code, response.data
+            record.save(update_fields=["status_code", "response_body"])
+        else:
+            record.delete()
+        return response
+
+    return wrapper
