@@ -1,0 +1,140 @@
+"""Function-level authorization: the role matrix of every API route, generated from the URL configuration.
+
+Every route under api/ and accounts/api/ must have a row in MATRIX (the coverage test fails
+otherwise), so a new endpoint cannot be added without deciding who may call it.
+"""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import MULTIPART_CONTENT
+from django.urls import URLResolver, get_resolver
+
+from accounts.models import User, UserAuditEvent
+from core.models import IdempotencyKey
+from utility_services import services
+from utility_services.models import Attachment, RequestEvent, ServiceRequest
+from utility_services.tests.factories import ServiceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+API_PREFIXES = ("api/", "accounts/api/")
+NOT_API = ("api/schema/", "api/docs/")  # the OpenAPI document and its viewer: public by design
+ROLES = ("anonymous", "customer", "other_customer", "agent", "admin")
+CLIENTS = dict(zip(ROLES, ("api", "customer_api", "other_customer_api", "agent_api", "admin_api"), strict=True))
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
+UPLOAD = "upload"  # marks a multipart body with one PDF
+STAFF = (401, 403, 403)  # anonymous, customer, other customer
+
+# route name: (main method, body, expected status for (anonymous, customer = owner, other customer, agent, admin))
+MATRIX = {
+    "api-register": ("post", {}, (400, 400, 400, 400, 400)),
+    "api-login": ("post", {}, (400, 400, 400, 400, 400)),
+    "api-logout": ("post", None, (401, 200, 200, 200, 200)),
+    "api-csrf": ("get", None, (200, 200, 200, 200, 200)),
+    "api-account": ("get", None, (401, 200, 200, 200, 200)),
+    "api-admin-users": ("get", None, (*STAFF, 403, 200)),
+    "api-admin-user-create": ("post", {}, (*STAFF, 403, 400)),
+    "api-admin-user-detail": ("get", None, (*STAFF, 403, 200)),
+    "api-request-types": ("get", None, (200, 200, 200, 200, 200)),
+    "api-submit": ("post", {}, (401, 400, 400, 400, 400)),
+    "api-track": ("get", None, (401, 200, 200, 200, 200)),
+    "api-track-detail": ("get", None, (401, 200, 404, 404, 404)),
+    "api-track-cancel": ("post", {}, (401, 200, 404, 404, 404)),
+    "api-track-reopen": ("post", {}, (401, 409, 404, 404, 404)),
+    "api-track-comments": ("post", {"body": "More detail"}, (401, 201, 404, 404, 404)),
+    "api-track-attachments": ("post", UPLOAD, (401, 201, 404, 404, 404)),
+    "api-track-attachment": ("get", None, (401, 200, 404, 404, 404)),
+    "api-admin-requests": ("get", None, (*STAFF, 200, 200)),
+    "api-admin-requests-export": ("get", None, (*STAFF, 200, 200)),
+    "api-admin-stats": ("get", None, (*STAFF, 200, 200)),
+    "api-admin-request-detail": ("get", None, (*STAFF, 200, 200)),
+    "api-admin-request-notes": ("post", {"body": "Checked"}, (*STAFF, 201, 201)),
+    "api-admin-request-attachments": ("post", UPLOAD, (*STAFF, 201, 201)),
+    "api-admin-request-attachment": ("get", None, (*STAFF, 200, 200)),
+}
+
+
+def api_routes() -> dict[str, str]:
+    """Every API route in the URL configuration: {name (or path if unnamed): path template}."""
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern), pattern.name
+
+    return {
+        name or path: path
+        for path, name in walk(get_resolver().url_patterns)
+        if path.startswith(API_PREFIXES) and not path.startswith(NOT_API)
+    }
+
+
+def test_every_api_route_has_a_row_in_the_matrix():
+    routes = set(api_routes())
+    assert not routes - set(MATRIX), f"routes with no authorization row: {sorted(routes - set(MATRIX))}"
+    assert not set(MATRIX) - routes, f"rows for routes that no longer exist: {sorted(set(MATRIX) - routes)}"
+
+
+@pytest.fixture
+def world(customer, other_customer):
+    service_request = ServiceRequestFactory(customer=customer)
+    (attachment,) = services.service_request_attach(
+        acting_user=customer, service_request=service_request, files=[SimpleUploadedFile("bill.pdf", PDF)]
+    )
+    return {"request_id": service_request.pk, "attachment_id": attachment.pk, "user_id": other_customer.pk}
+
+
+def url_of(name: str, world: dict) -> str:
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(world[match[1]]), api_routes()[name])
+    return "/" + path
+
+
+def call(client, method: str, url: str, body):
+    if body == UPLOAD:
+        return client.request(
+            method, url, {"files": [SimpleUploadedFile("meter.pdf", PDF)]}, content_type=MULTIPART_CONTENT
+        )
+    return client.request(method, url, body)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_role_matrix(request, world, name, role):
+    method, body, expected = MATRIX[name]
+    client = request.getfixturevalue(CLIENTS[role])
+    response = call(client, method, url_of(name, world), body)
+    assert response.status_code == expected[ROLES.index(role)], response.content[:300]
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error", "details"}
+
+
+STAFF_ROUTES = sorted(
+    name for name, path in api_routes().items() if path.startswith(("api/admin/", "accounts/api/admin/"))
+)
+
+
+def snapshot() -> dict:
+    models = (ServiceRequest, RequestEvent, Attachment, User, UserAuditEvent, IdempotencyKey)
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
+
+
+@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("customer", 403)])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("name", STAFF_ROUTES)
+def test_unsafe_methods_on_staff_routes_are_refused_and_change_nothing(request, world, name, method, role, expected):
+    client = request.getfixturevalue(CLIENTS[role])
+    before = snapshot()
+    hostile = {"status": "Cancelled", "role": "admin", "is_active": False, "body": "x", "details": "Hijacked"}
+    response = call(client, method, url_of(name, world), None if method == "delete" else hostile)
+    assert response.status_code == expected, response.content[:300]
+    assert set(response.json()) == {"error", "details"}
+    assert snapshot() == before
+
+
+def test_the_staff_routes_were_found():
+    """Guard the generator itself: an empty list would make the test above vacuous."""
+    assert len(STAFF_ROUTES) >= 9 and "api-admin-request-detail" in STAFF_ROUTES
