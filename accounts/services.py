@@ -74,7 +74,14 @@ def user_create(
     role: str = User.Role.CUSTOMER,
     is_active: bool = True,
 ) -> User:
-    """Create an account with a validated, hashed password and a new customer id."""
+    """Create an account with a validated, hashed password and a new customer id.
+
+    Without an `acting_user` (self-registration) only a customer account can be made.
+    """
+    if acting_user is not None and not acting_user.is_admin:
+        raise Forbidden("Only administrators can create accounts for others.")
+    if acting_user is None and role != User.Role.CUSTOMER:
+        raise Forbidden("Only administrators can create staff accounts.")
     email = UserManager.normalize_email(email)
     user = User(
         username=username,
@@ -152,6 +159,8 @@ def user_update_profile(*, user: User, expected_version: int | None = None, **ch
 @transaction.atomic
 def user_update(*, acting_user: User, user: User, expected_version: int | None = None, **changes) -> User:
     """Let an admin edit any account; an admin cannot demote or deactivate themselves."""
+    if not acting_user.is_admin:
+        raise Forbidden("Only administrators can change other accounts.")
     if user.pk == acting_user.pk:
         errors = {}
         if changes.get("role", user.role) != user.role:
@@ -174,6 +183,8 @@ def _has_requests_conflict(user: User) -> Conflict:
 @transaction.atomic
 def user_delete(*, acting_user: User, user: User) -> None:
     """Delete an account that has no service requests; otherwise explain how to deactivate it."""
+    if not acting_user.is_admin:
+        raise Forbidden("Only administrators can delete accounts.")
     if user.pk == acting_user.pk:
         raise Forbidden("You cannot delete your own account.")
     if user.service_requests.exists():

@@ -8,9 +8,11 @@ retry is a 409. Failed requests (4xx, 5xx) are not kept: a retry runs again.
 """
 
 import hashlib
+from datetime import timedelta
 from functools import wraps
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -19,6 +21,8 @@ from core.exceptions import Conflict, ServiceError
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+# A claim still unanswered after this long belongs to a request that died (gunicorn's timeout is 30 s).
+ABANDONED_AFTER = timedelta(minutes=2)
 
 
 class KeyReused(ServiceError):
@@ -57,7 +61,13 @@ def idempotent(view_method):
             if record.fingerprint != fingerprint:
                 raise KeyReused() from None
             if record.status_code is None:
-                raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.") from None
+                if timezone.now() - record.created_at < ABANDONED_AFTER:
+                    raise Conflict(
+                        "A request with this Idempotency-Key is still being processed; retry shortly."
+                    ) from None
+                # The first attempt died mid-way (worker killed): its transaction rolled back, so run again.
+                record.delete()
+                return wrapper(self, request, *args, **kwargs)
             return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
         try:
             response = view_method(self, request, *args, **kwargs)

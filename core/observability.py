@@ -15,6 +15,14 @@ from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Password-reset links carry a token that logs in whoever holds it: never log it.
+_SECRET_PATH = re.compile(r"(/password/reset/)[^/]+/[^/]+/")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_PATH.sub(r"\1***/***/", path)
+
+
 access_logger = logging.getLogger("gas_utility.access")
 
 
@@ -60,14 +68,15 @@ class RequestIdMiddleware:
             response = self.get_response(request)
             response["X-Request-ID"] = request.id
             user = getattr(request, "user", None)
+            path = loggable_path(request.path)
             access_logger.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": user.pk if user is not None and user.is_authenticated else None,

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.concurrency import version_of
+
 from . import services, workflow
 from .models import Attachment, RequestEvent, RequestType, ServiceRequest
 
@@ -44,9 +46,25 @@ class RequestTypeAdmin(StaffOnlyAdmin):
 
 
 class ServiceRequestForm(forms.ModelForm):
+    # The version the agent saw: a stale form is refused instead of undoing others' changes.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = ServiceRequest
         fields = ("request_type", "status", "priority", "assignee", "details", "resolution_details")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = version_of(self.instance)
+
+    def clean_version(self):
+        version = self.cleaned_data["version"]
+        if version is not None and self.instance.pk and version != version_of(self.instance):
+            raise forms.ValidationError(
+                "Someone else changed this request while you were editing it. Reload the page and repeat your change."
+            )
+        return version
 
     def clean_status(self):
         new_status = self.cleaned_data["status"]
@@ -148,14 +166,15 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
         return self.has_module_permission(request)
 
     def has_delete_permission(self, request, obj=None):
-        return self.has_module_permission(request)
+        return request.user.is_active and request.user.is_admin  # the service refuses agents too
 
     def save_model(self, request, obj, form, change):
         stored = ServiceRequest.objects.get(pk=obj.pk)
         services.service_request_update(
             acting_user=request.user,
             service_request=stored,
-            **{field: form.cleaned_data[field] for field in form.changed_data},
+            expected_version=form.cleaned_data.get("version"),
+            **{field: form.cleaned_data[field] for field in form.changed_data if field != "version"},
         )
 
     def delete_model(self, request, obj):

@@ -86,6 +86,8 @@ class StaffUpdateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Shown to the customer.",
     )
+    # The version the agent saw: saving a stale form is refused instead of undoing others' changes.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class NoteForm(forms.Form):

@@ -49,8 +49,9 @@ def notify_customer_of_update(service_request: ServiceRequest, event: RequestEve
 
 def notify_assignee_of_comment(service_request: ServiceRequest, event: RequestEvent) -> None:
     """Tell the assigned agent that the customer added information."""
-    if service_request.assignee is None:
-        return
+    assignee = service_request.assignee
+    if assignee is None or not (assignee.is_active and assignee.is_staff):
+        return  # a deactivated or demoted former agent gets no customer data
     _send_after_commit(
         "assignee_comment",
         [service_request.assignee.email],

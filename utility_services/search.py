@@ -77,6 +77,12 @@ def _terms_starting_with(word: str) -> QuerySet:
     return terms if upper is None else terms.filter(term__lt=upper)
 
 
+def _distinct_words(words: list[str]) -> list[str]:
+    """Drop repeated words and words that begin another one: "boil boiler" needs only "boiler"."""
+    unique = list(dict.fromkeys(words))
+    return [word for word in unique if not any(other != word and other.startswith(word) for other in unique)]
+
+
 def _requests_with_all(words: list[str]) -> QuerySet:
     """Ids of the requests with a term for every word, from one pass over their terms.
 
@@ -111,9 +117,10 @@ def search_requests(queryset: QuerySet, query: str) -> QuerySet:
     - several common words are intersected in one GROUP BY pass over their terms.
     """
     limit = settings.SEARCH_RARE_WORD_LIMIT
-    words = words_of(query)[:MAX_QUERY_WORDS]
+    words = _distinct_words(words_of(query))[:MAX_QUERY_WORDS]
     if not words:
-        return queryset
+        # Text with no searchable word ("x", a name in another script) matches nothing, not everything.
+        return queryset.none() if query.strip() else queryset
     terms = {word: _terms_starting_with(word) for word in words}
     rare = [word for word in words if terms[word].order_by()[: limit + 1].count() <= limit]
     common = [word for word in words if word not in rare]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.concurrency import check_version
-from core.exceptions import Conflict
+from core.exceptions import Conflict, Forbidden
 
 from . import notifications, search, workflow
 from .attachments import validate_uploads
@@ -125,14 +125,19 @@ def service_request_submit(
     _record(service_request, Kind.SUBMITTED, customer, new=Status.PENDING)
     _store_attachments(service_request, files, content_types, customer)
     if request_type.is_emergency:
-        logger.warning(
-            "Emergency request %s (%s) submitted by customer %s",
-            service_request.reference,
-            request_type.name,
-            customer.customer_id,
-        )
-        notifications.notify_oncall_of_emergency(service_request)
+        _alert_emergency(service_request, reported_by=customer)
     return service_request
+
+
+def _alert_emergency(service_request: ServiceRequest, *, reported_by: User) -> None:
+    """Log at WARNING and alert the on-call address: on submission, or when reclassified."""
+    logger.warning(
+        "Emergency request %s (%s) for customer %s",
+        service_request.reference,
+        service_request.request_type.name,
+        reported_by.customer_id,
+    )
+    notifications.notify_oncall_of_emergency(service_request)
 
 
 def _change_status(service_request: ServiceRequest, new_status: str) -> None:
@@ -178,12 +183,15 @@ def service_request_update(
 
     With `expected_version` (from If-Match), refuse if the request changed since it was read.
     """
+    if not acting_user.is_staff:
+        raise Forbidden("Only agents and admins can change a service request.")
     locked = _lock(service_request)
     check_version(locked, expected_version)
     changed: list[str] = []
     events: list[RequestEvent] = []
 
     if request_type is not _UNSET and request_type.pk != locked.request_type_id:
+        was_emergency = locked.request_type.is_emergency
         events.append(
             _record(
                 locked,
@@ -199,6 +207,8 @@ def service_request_update(
         changed += ["request_type", "due_at"]
         if request_type.is_emergency and priority is _UNSET:
             priority = Priority.EMERGENCY
+        if request_type.is_emergency and not was_emergency:
+            _alert_emergency(locked, reported_by=locked.customer)
     for field, value in (("details", details), ("resolution_details", resolution_details)):
         if value is not _UNSET and value != getattr(locked, field):
             events.append(
@@ -336,7 +346,9 @@ def service_request_attach(
 
 @transaction.atomic
 def service_request_delete(*, acting_user: User, service_request: ServiceRequest) -> None:
-    """Delete a request (staff only). Its timeline is kept, with a final 'deleted' event."""
+    """Delete a request (admins only). Its timeline is kept, with a final 'deleted' event."""
+    if not acting_user.is_admin:
+        raise Forbidden("Only administrators can delete service requests.")
     locked = _lock(service_request)
     _record(locked, Kind.DELETED, acting_user, is_internal=True, old=locked.status, body=locked.details)
     files = [attachment.file for attachment in locked.attachments.all()]

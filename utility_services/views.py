@@ -16,6 +16,7 @@ from django.forms import CheckboxSelectMultiple, SelectMultiple
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from core.concurrency import version_of
 from core.exceptions import ServiceError
 from core.pagination import CappedCountPaginator, page_of
 
@@ -236,6 +237,7 @@ def staff_request_detail(request, pk):
         "priority": service_request.priority,
         "assignee": service_request.assignee_id,
         "resolution_details": service_request.resolution_details,
+        "version": version_of(service_request),
     }
     forms = {
         "update": StaffUpdateForm(request.POST if action == "update" else None, initial=initial, prefix="update"),
@@ -248,8 +250,10 @@ def staff_request_detail(request, pk):
         data, user = forms[action].cleaned_data, request.user
         try:
             if action == "update":
-                changes = {field: data[field] for field in forms["update"].changed_data}
-                services.service_request_update(acting_user=user, service_request=service_request, **changes)
+                changes = {field: data[field] for field in forms["update"].changed_data if field != "version"}
+                services.service_request_update(
+                    acting_user=user, service_request=service_request, expected_version=data["version"], **changes
+                )
             elif action == "note":
                 services.service_request_add_note(
                     acting_user=user,

@@ -84,3 +84,11 @@ def test_an_outage_before_the_view_is_json_503_without_internals(customer, monke
     body = response.json()
     assert set(body) == {"error", "details"}
     assert "db.internal" not in response.content.decode()
+
+
+def test_password_reset_tokens_never_reach_the_logs(client, caplog):
+    caplog.set_level(logging.INFO)
+    client.get("/accounts/password/reset/MQ/c4pz1u-0123456789abcdef0123456789abcdef/")
+    lines = "\n".join(JsonFormatter().format(record) for record in caplog.records)
+    assert "/accounts/password/reset/***/***/" in lines
+    assert "0123456789abcdef" not in lines and "/MQ/" not in lines

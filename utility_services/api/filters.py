@@ -1,6 +1,7 @@
 """Query-string filters and orderings of the service-request lists and exports."""
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
@@ -8,6 +9,20 @@ from core.filters import StrictBooleanFilter
 
 from ..models import OPEN_STATUSES, Priority, RequestType, ServiceRequest
 from ..search import search_requests
+
+
+class SafeDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time between the years 1900 and 9000 (the extremes overflow on conversion to UTC)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and not (1900 <= value.year <= 9000):
+            raise ValidationError("Use a date between the years 1900 and 9000.")
+        return value
+
+
+class SafeDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = SafeDateTimeField
 
 
 class CustomerRequestFilter(django_filters.FilterSet):
@@ -50,7 +65,7 @@ class StaffRequestFilter(CustomerRequestFilter):
     )
     assignee = django_filters.CharFilter(
         method="filter_assignee",
-        validators=[RegexValidator(r"^(me|none|[0-9]+)$", 'Use a staff user id, "me" or "none".')],
+        validators=[RegexValidator(r"^(me|none|[0-9]{1,18})$", 'Use a staff user id, "me" or "none".')],
         label="Assignee",
         help_text='A staff user id, "me" or "none" (unassigned).',
     )
@@ -58,10 +73,13 @@ class StaffRequestFilter(CustomerRequestFilter):
         method="filter_overdue", label="Overdue", help_text="true: open requests past their due time."
     )
     customer = django_filters.CharFilter(
-        method="filter_customer", label="Customer", help_text="A user id or a customer id (GU-...)."
+        validators=[RegexValidator(r"^([0-9]{1,18}|[A-Za-z0-9-]{1,16})$", "Use a user id or a customer id (GU-...).")],
+        method="filter_customer",
+        label="Customer",
+        help_text="A user id or a customer id (GU-...).",
     )
-    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+    submitted_after = SafeDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = SafeDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=100,

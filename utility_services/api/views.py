@@ -11,6 +11,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
@@ -312,9 +313,12 @@ class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
     def patch(self, request, request_id):
         return self.put(request, request_id)
 
-    @extend_schema(responses={200: None}, summary="Delete a service request; its timeline is kept (staff)")
+    @extend_schema(responses={200: None}, summary="Delete a service request; its timeline is kept (admins only)")
     def delete(self, request, request_id):
-        services.service_request_delete(acting_user=request.user, service_request=self.get_object())
+        service_request = self.get_object()
+        if not request.user.is_admin:
+            raise PermissionDenied("Only administrators can delete service requests.")
+        services.service_request_delete(acting_user=request.user, service_request=service_request)
         return envelope("Service request deleted successfully")
 
 

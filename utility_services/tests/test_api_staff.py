@@ -445,9 +445,14 @@ def test_forbidden_transition_is_409_and_changes_nothing(agent_api, customer):
 # --- DELETE -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("client_fixture", STAFF_CLIENTS)
-def test_staff_delete_removes_the_request(request, client_fixture, service_request):
-    client = request.getfixturevalue(client_fixture)
+def test_agent_cannot_delete_a_request(agent_api, service_request):
+    """Deleting records is for administrators (issue 3): an agent's DELETE is refused, nothing lost."""
+    error_details(agent_api.delete(detail_url(service_request.pk)), 403)
+    assert ServiceRequest.objects.filter(pk=service_request.pk).exists()
+
+
+def test_admin_delete_removes_the_request(admin_api, service_request):
+    client = admin_api
     kept = ServiceRequestFactory()
 
     response = client.delete(detail_url(service_request.pk))
@@ -462,8 +467,8 @@ def test_staff_delete_removes_the_request(request, client_fixture, service_reque
     error_details(client.delete(detail_url(service_request.pk)), 404)
 
 
-def test_deleted_request_disappears_from_customer_tracking(agent_api, customer_api, service_request):
-    agent_api.delete(detail_url(service_request.pk))
+def test_deleted_request_disappears_from_customer_tracking(admin_api, customer_api, service_request):
+    admin_api.delete(detail_url(service_request.pk))
 
     error_details(customer_api.get(f"/api/track/{service_request.pk}/"), 404)
     assert customer_api.get("/api/track/").json()["data"] == []
