@@ -11,6 +11,7 @@ bounded in time.
 """
 
 import argparse
+import contextlib
 import os
 import random
 import secrets
@@ -22,11 +23,24 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import MySQLdb
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import Client, connect, prepare_database, sample, start_server, tune_server
 
 PRIORITIES = {"Low": 1, "Normal": 2, "High": 3}
+
+
+def kill_connections(name) -> int:
+    """The fault: drop every connection the service holds to its database, as a restart would."""
+    with connect() as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT id FROM information_schema.processlist WHERE db = %s AND id != CONNECTION_ID()", (name,))
+        ids = [row[0] for row in cursor.fetchall()]
+        for connection_id in ids:
+            with contextlib.suppress(MySQLdb.Error):  # it may have closed by itself meanwhile
+                cursor.execute(f"KILL CONNECTION {int(connection_id)}")
+    return len(ids)
 
 
 def main():
@@ -36,6 +50,9 @@ def main():
     parser.add_argument("--scale", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument(
+        "--fault", action="store_true", help="halfway through, kill every database connection of the service"
+    )
     args = parser.parse_args()
     base_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -113,6 +130,12 @@ def main():
         started = time.monotonic()
         for thread in threads:
             thread.start()
+        killed, statuses_at_fault = 0, Counter()
+        if args.fault:
+            time.sleep(args.minutes * 30)
+            killed = kill_connections(name)
+            with lock:
+                statuses_at_fault = Counter(statuses)
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
@@ -132,20 +155,33 @@ def main():
             cursor.execute(f"SELECT id, priority FROM utility_services_servicerequest WHERE id IN ({ids})")
             stored_priority = dict(cursor.fetchall())
     total = sum(statuses.values())
-    server_errors = sum(n for status, n in statuses.items() if status >= 500)
+    unavailable = statuses.get(503, 0)
+    server_errors = sum(n for status, n in statuses.items() if status >= 500 and status != 503)
     once = sum(1 for details in acknowledged_submissions if stored.get(details) == 1)
     consistent = sum(1 for pk, value in last_priority.items() if stored_priority.get(pk) == value)
     print(f"\n=== soak: {args.clients} clients for {elapsed / 60:.1f} minutes on {name} ===")
     print(f"requests: {total} ({total / elapsed:.0f}/s); by status: {dict(sorted(statuses.items()))}")
-    print(f"server errors (5xx): {server_errors}")
+    print(f"server errors (5xx other than 503): {server_errors}")
+    if args.fault:
+        after = total - sum(statuses_at_fault.values())
+        ok_after = sum(n for st, n in statuses.items() if st < 500) - sum(
+            n for st, n in statuses_at_fault.items() if st < 500
+        )
+        print(
+            f"fault: killed {killed} database connections halfway; 503 answers: {unavailable}; "
+            f"after the fault: {ok_after} of {after} requests succeeded (the service reconnected by itself)"
+        )
     print(
         f"submissions acknowledged: {len(acknowledged_submissions)}, stored exactly once: {once}, "
-        f"rows with the marker: {sum(stored.values())}"
+        f"stored twice or more: {sum(1 for count in stored.values() if count > 1)}, stored but not acknowledged "
+        f"(the answer was lost; a client retries with its Idempotency-Key): {len(stored) - once}"
     )
     print(f"requests whose priority was changed: {len(last_priority)}, final value as last acknowledged: {consistent}")
     ok = (
         server_errors == 0
-        and once == len(acknowledged_submissions) == sum(stored.values())
+        and (args.fault or unavailable == 0)
+        and once == len(acknowledged_submissions)
+        and all(count == 1 for count in stored.values())
         and consistent == len(last_priority)
     )
     print("RESULT:", "PASS" if ok else "FAIL")
