@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from core.admin import AuditTrailAdmin
+
 from . import services
 from .models import User, UserAuditEvent
 
@@ -109,26 +111,9 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(UserAuditEvent)
-class UserAuditEventAdmin(admin.ModelAdmin):
+class UserAuditEventAdmin(AuditTrailAdmin):
     """The audit trail of account changes, deleted accounts included. Read-only, for admins."""
 
     list_display = ("created_at", "actor_username", "action", "target_username", "changes")
     list_filter = ("action", "created_at")
     search_fields = ("actor_username", "target_username")
-    ordering = ("-created_at", "-id")
-    date_hierarchy = "created_at"
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_admin
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.admin import AuditTrailAdmin
 from core.concurrency import version_of
 
 from . import services, workflow
@@ -182,26 +183,9 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
+class RequestEventAdmin(AuditTrailAdmin):
     """The audit trail of every request, deleted ones included. Read-only, for admins."""
 
     list_display = ("created_at", "request_reference", "kind", "actor_name", "is_internal", "field", "new_value")
     list_filter = ("kind", "is_internal", "created_at")
     search_fields = ("=request_reference", "actor_name", "body")
-    ordering = ("-created_at", "-id")
-    date_hierarchy = "created_at"
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_admin
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
