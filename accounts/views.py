@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from core.throttling import ScopedThrottle
+from core.throttling import page_rate_limited
 
 from . import services
 from .forms import ContactDetailsForm, RegistrationForm
@@ -21,17 +21,19 @@ from .forms import ContactDetailsForm, RegistrationForm
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset-by-email, rate limited per address so it cannot be used to flood inboxes."""
 
-    throttle_scope = "password_reset"
-
     def form_valid(self, form):
-        throttle = ScopedThrottle()
-        if not throttle.allow_request(self.request, self):
-            form.add_error(None, "Too many reset requests from here. Please wait a while and try again.")
-            response = self.form_invalid(form)
-            response.status_code = 429
-            response["Retry-After"] = str(int(throttle.wait() or 60))
-            return response
+        wait = page_rate_limited(self.request, "password_reset")
+        if wait:
+            return _too_many(self.request, form, self.form_invalid, wait)
         return super().form_valid(form)
+
+
+def _too_many(request, form, render_invalid, wait: int):
+    form.add_error(None, f"Too many attempts from here. Please try again in {max(1, wait // 60)} minutes.")
+    response = render_invalid(form)
+    response.status_code = 429
+    response["Retry-After"] = str(wait)
+    return response
 
 
 class LoginView(auth_views.LoginView):
@@ -50,6 +52,9 @@ def register(request):
         return redirect("portal-request-list")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = page_rate_limited(request, "register")
+        if wait:
+            return _too_many(request, form, lambda f: render(request, "accounts/register.html", {"form": f}), wait)
         data = form.cleaned_data
         try:
             user = services.user_register(

@@ -1,5 +1,7 @@
 """Rate limits: DRF's scoped throttle with rates read from settings at request time."""
 
+from types import SimpleNamespace
+
 from django.conf import settings
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -18,3 +20,15 @@ class ScopedThrottle(ScopedRateThrottle):
         from core.network import client_ip
 
         return client_ip(request)
+
+
+def page_rate_limited(request, scope: str) -> int | None:
+    """For the web pages: the seconds to wait if `request` is over its `scope` rate, else None.
+
+    The pages share the API's rates and counters, so a limit cannot be dodged by switching
+    from the API to the web form.
+    """
+    throttle = ScopedThrottle()
+    if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
+        return None
+    return int(throttle.wait() or 60)

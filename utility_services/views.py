@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from core.concurrency import version_of
 from core.exceptions import ServiceError
 from core.pagination import CappedCountPaginator, page_of
+from core.throttling import page_rate_limited
 
 from . import services, workflow
 from .api.filters import CustomerRequestFilter, StaffRequestFilter
@@ -106,7 +107,17 @@ def request_new_details(request, type_id):
     """Step 2: describe it and attach files. For an emergency, the safety notice comes first."""
     request_type = get_object_or_404(RequestType, pk=type_id, is_active=True)
     form = SubmitForm(request.POST or None, request.FILES or None)
+    notice = safety_notice() if request_type.is_emergency else None
+    context = {"form": form, "request_type": request_type, "notice": notice}
     if request.method == "POST" and form.is_valid():
+        wait = page_rate_limited(request, "submit")
+        if wait:
+            form.add_error(
+                None, f"You have sent many requests recently. Please try again in {max(1, wait // 60)} minutes."
+            )
+            response = render(request, "utility_services/portal/request_form.html", context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         try:
             service_request = services.service_request_submit(
                 customer=request.user,
@@ -121,12 +132,7 @@ def request_new_details(request, type_id):
                 request, f"Your request {service_request.reference} was submitted. Quote this reference if you call us."
             )
             return redirect("portal-request-detail", pk=service_request.pk)
-    notice = safety_notice() if request_type.is_emergency else None
-    return render(
-        request,
-        "utility_services/portal/request_form.html",
-        {"form": form, "request_type": request_type, "notice": notice},
-    )
+    return render(request, "utility_services/portal/request_form.html", context)
 
 
 @login_required

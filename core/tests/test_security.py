@@ -8,6 +8,7 @@ from django.core.management import call_command
 from accounts.tests.factories import PASSWORD, UserFactory
 from conftest import ApiClient
 from core.tests.admin_client import AdminSiteClient
+from utility_services.models import RequestType, ServiceRequest
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/api/login/"
@@ -154,3 +155,27 @@ def test_no_response_ever_contains_a_password_hash(admin_api):
     for path in ("/accounts/api/admin/users/", "/accounts/api/account/"):
         text = json.dumps(admin_api.get(path).json())
         assert "md5$" not in text and "pbkdf2" not in text and '"password"' not in text
+
+
+def test_the_register_and_submit_pages_share_the_api_rate_limits(client, customer, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "register": "1/hour", "submit": "1/hour"}
+    form = {
+        "username": "pagebie",
+        "name": "Page Bie",
+        "email": "pagebie@example.com",
+        "phone_number": "+441632960000",
+        "address": "1 Gas Street",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    assert client.post("/accounts/register/", form).status_code == 302
+    client.logout()
+    response = client.post("/accounts/register/", {**form, "username": "pagebie2", "email": "p2@example.com"})
+    assert response.status_code == 429 and "Too many attempts" in response.content.decode()
+
+    client.force_login(customer)
+    type_id = RequestType.objects.get(name="Maintenance").pk
+    assert client.post(f"/requests/new/{type_id}/", {"details": "Meter check"}).status_code == 302
+    response = client.post(f"/requests/new/{type_id}/", {"details": "Meter check again"})
+    assert response.status_code == 429
+    assert ServiceRequest.objects.filter(customer=customer).count() == 1
