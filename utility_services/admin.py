@@ -108,7 +108,7 @@ class RequestEventInline(ReadOnlyInline):
 
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    fields = ("download", "content_type", "size", "uploaded_by", "uploaded_at")
+    fields = ("download", "content_type", "size", "is_internal", "uploaded_by", "uploaded_at")
     readonly_fields = fields
 
     @admin.display(description="File")
@@ -131,7 +131,9 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
         "due_at",
         "overdue",
     )
-    list_filter = ("status", "priority", "request_type", ("assignee", admin.RelatedOnlyFieldListFilter), "submitted_at")
+    # RelatedFieldListFilter lists the staff users (limit_choices_to) without scanning every request.
+    list_filter = ("status", "priority", "request_type", ("assignee", admin.RelatedFieldListFilter), "submitted_at")
+    show_full_result_count = False  # no COUNT(*) of the whole table on every page
     search_fields = (
         "=reference",
         "details",

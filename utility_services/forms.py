@@ -63,6 +63,10 @@ class AttachmentForm(forms.Form):
     files = MultipleFileField(label="Attach files", required=True)
 
 
+class StaffAttachmentForm(AttachmentForm):
+    is_internal = forms.BooleanField(required=False, label="Internal: staff only (never shown to the customer)")
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=1000, required=False, label="Reason", widget=forms.TextInput)
 

@@ -260,6 +260,9 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    is_internal = models.BooleanField(
+        default=False, help_text="Internal files (staff only) are never shown or served to the customer."
+    )
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -61,7 +61,12 @@ def _lock(service_request: ServiceRequest) -> ServiceRequest:
 
 
 def _store_attachments(
-    service_request: ServiceRequest, uploads: list[UploadedFile], content_types: list[str], actor: User
+    service_request: ServiceRequest,
+    uploads: list[UploadedFile],
+    content_types: list[str],
+    actor: User,
+    *,
+    is_internal: bool = False,
 ) -> list[Attachment]:
     stored = []
     try:
@@ -72,11 +77,12 @@ def _store_attachments(
                 content_type=content_type,
                 size=upload.size,
                 uploaded_by=actor,
+                is_internal=is_internal,
             )
             attachment.file.save(upload.name or "file", upload, save=False)
             stored.append(attachment)
             attachment.save()
-            _record(service_request, Kind.ATTACHMENT, actor, new=attachment.original_name)
+            _record(service_request, Kind.ATTACHMENT, actor, is_internal=is_internal, new=attachment.original_name)
     except BaseException:
         # The transaction rolls the rows back; the files written so far must go too.
         for attachment in stored:
@@ -332,14 +338,19 @@ def service_request_add_note(
 
 @transaction.atomic
 def service_request_attach(
-    *, acting_user: User, service_request: ServiceRequest, files: list[UploadedFile]
+    *, acting_user: User, service_request: ServiceRequest, files: list[UploadedFile], is_internal: bool = False
 ) -> list[Attachment]:
-    """Attach files (customer or staff); all are checked before any is stored."""
+    """Attach files (customer or staff); all are checked before any is stored.
+
+    Staff may mark them internal: never shown or served to the customer.
+    """
+    if is_internal and not acting_user.is_staff:
+        raise Forbidden("Only staff can attach internal files.")
     locked = _lock(service_request)
     if not acting_user.is_staff:
         _ensure_accepts_additions(locked)
     content_types = validate_uploads(list(files), existing=locked.attachments.count())
-    attachments = _store_attachments(locked, list(files), content_types, acting_user)
+    attachments = _store_attachments(locked, list(files), content_types, acting_user, is_internal=is_internal)
     locked.save(update_fields=["updated_at"])
     return attachments
 

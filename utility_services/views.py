@@ -30,6 +30,7 @@ from .forms import (
     CommentForm,
     NoteForm,
     ReasonForm,
+    StaffAttachmentForm,
     StaffUpdateForm,
     SubmitForm,
 )
@@ -189,6 +190,9 @@ def request_detail(request, pk):
         {
             "sr": service_request,
             "events": public_events,
+            "attachments": [
+                attachment for attachment in service_request.attachments.all() if not attachment.is_internal
+            ],
             "forms": forms,
             "notice": safety_notice() if service_request.request_type.is_emergency else None,
             "can_cancel": workflow.customer_can_cancel(service_request),
@@ -248,7 +252,7 @@ def staff_request_detail(request, pk):
     forms = {
         "update": StaffUpdateForm(request.POST if action == "update" else None, initial=initial, prefix="update"),
         "note": NoteForm(request.POST if action == "note" else None, prefix="note"),
-        "attach": AttachmentForm(
+        "attach": StaffAttachmentForm(
             request.POST if action == "attach" else None, request.FILES if action == "attach" else None, prefix="attach"
         ),
     }
@@ -268,7 +272,12 @@ def staff_request_detail(request, pk):
                     is_internal=data["visibility"] == "internal",
                 )
             else:
-                services.service_request_attach(acting_user=user, service_request=service_request, files=data["files"])
+                services.service_request_attach(
+                    acting_user=user,
+                    service_request=service_request,
+                    files=data["files"],
+                    is_internal=data["is_internal"],
+                )
         except ValidationError as exc:
             _apply_service_errors(forms[action], exc)
         except ServiceError as exc:

@@ -104,6 +104,12 @@ class AttachmentUploadSerializer(StrictInputSerializer):
     files = _files_field(min_length=1)
 
 
+class StaffAttachmentUploadSerializer(AttachmentUploadSerializer):
+    is_internal = serializers.BooleanField(
+        default=False, help_text="Internal files are never shown or served to the customer."
+    )
+
+
 # --- Output ---------------------------------------------------------------------------
 
 
@@ -129,7 +135,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attachment
-        fields = ["id", "original_name", "content_type", "size", "uploaded_at", "url"]
+        fields = ["id", "original_name", "content_type", "size", "uploaded_at", "is_internal", "url"]
         read_only_fields = fields
 
     def get_url(self, attachment) -> str:
@@ -196,11 +202,17 @@ class ServiceRequestDetailSerializer(ServiceRequestSerializer):
     """One request with its public timeline and attachments."""
 
     timeline = serializers.SerializerMethodField()
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = serializers.SerializerMethodField()
 
     class Meta(ServiceRequestSerializer.Meta):
         fields = [*ServiceRequestSerializer.Meta.fields, "timeline", "attachments"]
         read_only_fields = fields
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, service_request):
+        # Customers see their files and the staff's public ones, never internal ones.
+        public = [attachment for attachment in service_request.attachments.all() if not attachment.is_internal]
+        return AttachmentSerializer(public, many=True).data
 
     @extend_schema_field(EventSerializer(many=True))
     def get_timeline(self, service_request):

@@ -35,6 +35,7 @@ from .serializers import (
     RequestTypeSerializer,
     ServiceRequestDetailSerializer,
     ServiceRequestSerializer,
+    StaffAttachmentUploadSerializer,
     StaffEventSerializer,
     StaffServiceRequestDetailSerializer,
     StaffServiceRequestSerializer,
@@ -218,7 +219,11 @@ class CustomerAttachmentDownloadView(generics.GenericAPIView):
     @extend_schema(responses=FILE_RESPONSE, summary="Download an attachment of my request")
     def get(self, request, request_id, attachment_id):
         attachment = generics.get_object_or_404(
-            Attachment, pk=attachment_id, service_request_id=request_id, service_request__customer=request.user
+            Attachment,
+            pk=attachment_id,
+            service_request_id=request_id,
+            service_request__customer=request.user,
+            is_internal=False,
         )
         return _download(attachment)
 
@@ -343,17 +348,20 @@ class AdminNoteView(StaffRequestMixin, generics.GenericAPIView):
 
 class AdminAttachmentView(StaffRequestMixin, generics.GenericAPIView):
     parser_classes = [MultiPartParser]
-    serializer_class = AttachmentUploadSerializer
+    serializer_class = StaffAttachmentUploadSerializer
 
     @extend_schema(
-        request={"multipart/form-data": AttachmentUploadSerializer},
+        request={"multipart/form-data": StaffAttachmentUploadSerializer},
         responses={201: AttachmentSerializer(many=True)},
         summary="Attach files to a request (staff)",
     )
     def post(self, request, request_id):
-        data = _parse(AttachmentUploadSerializer, request)
+        data = _parse(StaffAttachmentUploadSerializer, request)
         attachments = services.service_request_attach(
-            acting_user=request.user, service_request=self.get_object(), files=data["files"]
+            acting_user=request.user,
+            service_request=self.get_object(),
+            files=data["files"],
+            is_internal=data["is_internal"],
         )
         context = {"download_url_name": "api-admin-request-attachment"}
         return envelope(

@@ -163,3 +163,36 @@ def test_services_refuse_callers_without_the_role(customer, agent):
     with pytest.raises(Forbidden):
         accounts_services.user_update(acting_user=agent, user=customer, role=get_user_model().Role.ADMIN)
     assert RequestType.objects.exists() and ServiceRequest.objects.filter(pk=request.pk, priority=2).exists()
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _upload(client, url, **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"files": [SimpleUploadedFile("engineer.png", PNG, "image/png")], **fields}
+    return client.client.post(url, data, headers={"X-CSRFToken": client.csrf_token})
+
+
+def test_an_internal_staff_attachment_never_reaches_the_customer(agent_api, customer_api, customer):
+    request = ServiceRequestFactory(customer=customer)
+    response = _upload(agent_api, f"{QUEUE}{request.pk}/attachments/", is_internal="true")
+    assert response.status_code == 201, response.content
+    attachment = response.json()["data"][0]
+    assert attachment["is_internal"] is True
+
+    detail = customer_api.get(f"/api/track/{request.pk}/").json()["data"]
+    assert detail["attachments"] == []
+    assert all(event["kind"] != "attachment" for event in detail["timeline"])
+    download = customer_api.get(f"/api/track/{request.pk}/attachments/{attachment['id']}/")
+    assert download.status_code == 404
+    staff_detail = agent_api.get(f"{QUEUE}{request.pk}/").json()["data"]
+    assert [item["id"] for item in staff_detail["attachments"]] == [attachment["id"]]
+
+
+def test_a_customer_cannot_mark_an_attachment_internal(customer_api, customer):
+    request = ServiceRequestFactory(customer=customer)
+    response = _upload(customer_api, f"/api/track/{request.pk}/attachments/", is_internal="true")
+    assert response.status_code == 400
+    assert "is_internal" in response.json()["details"]
