@@ -9,6 +9,8 @@ cookie and CSRF token for the role.
 import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
@@ -20,6 +22,20 @@ from utility_services.tests.factories import ServiceRequestFactory
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 EXAMPLES_PER_OPERATION = 15
 ROLES = ["anonymous", "customer", "agent", "admin"]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
+    """Django's test client stops requests from closing the database connection; do the same here.
+
+    Schemathesis calls the WSGI application directly, whose request signals would close the
+    connection (and with it the test's transaction) on MariaDB with persistent connections.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _headers_for(role: str) -> dict:
