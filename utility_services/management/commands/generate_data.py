@@ -199,6 +199,7 @@ class Command(BaseCommand):
             "role",
             "is_active",
             "date_joined",
+            "updated_at",
         ]
         users = []
         for chunk_start in tqdm(range(0, count, self.batch), desc=f"{role}s", unit_scale=self.batch, leave=False):
@@ -221,6 +222,7 @@ class Command(BaseCommand):
                         customer_id,
                         role,
                         True,
+                        self._dt(joined),
                         self._dt(joined),
                     )
                 )

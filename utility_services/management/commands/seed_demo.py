@@ -41,8 +41,15 @@ class Command(BaseCommand):
         users = {}
         for username, password, name, role in DEMO_USERS:
             user = User.objects.filter(username=username).first()
-            if user is None:
+            if user is None and role == User.Role.ADMIN:
+                # The first admin comes from the command line, as with createsuperuser.
+                user = User.objects.create_superuser(
+                    username, f"{username}@example.com", password, name=name, phone_number="+441632960000"
+                )
+            elif user is None:
+                # Everyone else is created by that admin, through the service, like in the admin UI.
                 user = account_services.user_create(
+                    acting_user=users["admin"],
                     username=username,
                     email=f"{username}@example.com",
                     password=password,
