@@ -6,6 +6,8 @@ import pytest
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
+from core.tests.assertions import assert_csrf_refused, assert_no_secrets
+from core.tests.assertions import error_details as error
 from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,32 +74,6 @@ def page(response):
         "previous",
     }
     return body["data"], body["pagination"]
-
-
-def error(response, status):
-    """Assert an error envelope with `status`; return its details."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error", "details"}
-    assert isinstance(body["error"], str) and body["error"]
-    assert isinstance(body["details"], dict)
-    return body["details"]
-
-
-def assert_csrf_refused(response):
-    error(response, 403)
-    assert "CSRF" in response.json()["error"]
-
-
-def assert_no_secrets(response, *secrets):
-    """Neither a password nor a password hash may appear anywhere in a response."""
-    content = response.content.decode()
-    for secret in secrets:
-        assert secret not in content
-    for user in User.objects.all():
-        assert user.password not in content
-        assert user.password.rsplit("$", 1)[-1] not in content
 
 
 def snapshot(user):

@@ -9,6 +9,8 @@ import pytest
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
+from core.tests.assertions import assert_csrf_refused, assert_no_secrets
+from core.tests.assertions import error_details as error
 
 pytestmark = pytest.mark.django_db
 
@@ -57,32 +59,6 @@ def ok(response, status=200):
     assert set(body) == {"message", "data"}
     assert isinstance(body["message"], str) and body["message"]
     return body["data"]
-
-
-def error(response, status):
-    """Assert an error envelope with `status`; return its details."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error", "details"}
-    assert isinstance(body["error"], str) and body["error"]
-    assert isinstance(body["details"], dict)
-    return body["details"]
-
-
-def assert_csrf_refused(response):
-    error(response, 403)
-    assert "CSRF" in response.json()["error"]
-
-
-def assert_no_secrets(response, *secrets):
-    """Neither a password nor a password hash may appear anywhere in a response."""
-    content = response.content.decode()
-    for secret in secrets:
-        assert secret not in content
-    for user in User.objects.all():
-        assert user.password not in content
-        assert user.password.rsplit("$", 1)[-1] not in content
 
 
 # --- register -------------------------------------------------------------------------------------------------------

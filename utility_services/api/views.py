@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -138,36 +138,41 @@ class TrackDetailView(CustomerRequestMixin, generics.GenericAPIView):
         )
 
 
-class CancelView(CustomerRequestMixin, generics.GenericAPIView):
-    serializer_class = ReasonSerializer
+class CustomerStatusActionView(CustomerRequestMixin, generics.GenericAPIView):
+    """A customer's move of their own request (cancel, reopen), with an optional reason."""
 
-    @extend_schema(request=ReasonSerializer, responses={200: ServiceRequestSerializer}, summary="Cancel my request")
+    serializer_class = ReasonSerializer
+    service = None  # the service function: (customer, service_request, reason) -> ServiceRequest
+    done = ""  # past participle for the message
+
     def post(self, request, request_id):
         data = _parse(ReasonSerializer, request)
-        service_request = services.service_request_cancel(
+        service_request = type(self).service(
             customer=request.user, service_request=self.get_object(), reason=data["reason"]
         )
         return envelope(
-            f"Service request {service_request.reference} cancelled", ServiceRequestSerializer(service_request).data
+            f"Service request {service_request.reference} {self.done}", ServiceRequestSerializer(service_request).data
         )
 
 
-class ReopenView(CustomerRequestMixin, generics.GenericAPIView):
-    serializer_class = ReasonSerializer
+@extend_schema_view(
+    post=extend_schema(request=ReasonSerializer, responses={200: ServiceRequestSerializer}, summary="Cancel my request")
+)
+class CancelView(CustomerStatusActionView):
+    service = services.service_request_cancel
+    done = "cancelled"
 
-    @extend_schema(
+
+@extend_schema_view(
+    post=extend_schema(
         request=ReasonSerializer,
         responses={200: ServiceRequestSerializer},
         summary="Reopen my resolved request (within the reopen window)",
     )
-    def post(self, request, request_id):
-        data = _parse(ReasonSerializer, request)
-        service_request = services.service_request_reopen(
-            customer=request.user, service_request=self.get_object(), reason=data["reason"]
-        )
-        return envelope(
-            f"Service request {service_request.reference} reopened", ServiceRequestSerializer(service_request).data
-        )
+)
+class ReopenView(CustomerStatusActionView):
+    service = services.service_request_reopen
+    done = "reopened"
 
 
 class CommentView(CustomerRequestMixin, generics.GenericAPIView):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.tests.assertions import error_details, success_data
 from utility_services.models import RequestType, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 
@@ -42,27 +43,6 @@ README_SUBMIT = {"type_of_request": "New Connection", "details": "Need new gas c
 
 def track_url(request_id: int) -> str:
     return f"{TRACK}{request_id}/"
-
-
-def error_details(response, status_code: int) -> dict:
-    """Assert `response` is the error envelope with `status_code`; return its details."""
-    assert response.status_code == status_code, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error", "details"}, body
-    assert isinstance(body["error"], str)
-    assert body["error"]
-    return body["details"]
-
-
-def success_data(response, status_code: int = 200):
-    """Assert `response` is the success envelope with `status_code`; return its data."""
-    assert response.status_code == status_code, response.content
-    body = response.json()
-    assert set(body) == {"message", "data"}, body
-    assert isinstance(body["message"], str)
-    assert body["message"]
-    return body["data"]
 
 
 def requests_at(customer, *minutes_ago: int) -> list[ServiceRequest]:

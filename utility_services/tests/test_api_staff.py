@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from core.tests.assertions import error_details, success_data
 from utility_services.models import RequestType, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 
@@ -31,26 +32,6 @@ STAFF_FIELDS = {
 
 def detail_url(request_id: int) -> str:
     return f"{LIST}{request_id}/"
-
-
-def error_details(response, status_code: int) -> dict:
-    """Assert `response` is the error envelope with `status_code`; return its details."""
-    assert response.status_code == status_code, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error", "details"}, body
-    assert isinstance(body["error"], str)
-    assert body["error"]
-    return body["details"]
-
-
-def success_data(response, status_code: int = 200):
-    """Assert `response` is the success envelope with `status_code`; return its data."""
-    assert response.status_code == status_code, response.content
-    body = response.json()
-    assert set(body) == {"message", "data"}, body
-    assert body["message"]
-    return body["data"]
 
 
 def ids(response) -> list[int]:

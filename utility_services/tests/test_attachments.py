@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from core.tests.assertions import error_details, success_data
 from utility_services.models import Attachment, RequestEvent, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 
@@ -61,22 +62,6 @@ def as_upload(name: str, content: bytes, declared_type: str = "application/octet
 
 def good_uploads() -> list[SimpleUploadedFile]:
     return [as_upload(name, content, content_type) for name, content, content_type in GOOD_FILES]
-
-
-def error_details(response, status_code: int) -> dict:
-    """Assert `response` is the error envelope with `status_code`; return its details."""
-    assert response.status_code == status_code, response.content
-    body = response.json()
-    assert set(body) == {"error", "details"}, body
-    assert body["error"]
-    return body["details"]
-
-
-def success_data(response, status_code: int = 200):
-    assert response.status_code == status_code, response.content
-    body = response.json()
-    assert set(body) == {"message", "data"}, body
-    return body["data"]
 
 
 def stored_files(settings) -> list[Path]:

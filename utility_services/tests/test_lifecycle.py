@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from core.tests.assertions import error_details, success_data
 from utility_services.models import RequestEvent, RequestType, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 
@@ -47,24 +48,6 @@ def track_url(request_id: int, action: str = "") -> str:
 
 def staff_url(request_id: int, action: str = "") -> str:
     return f"{QUEUE}{request_id}/{action + '/' if action else ''}"
-
-
-def success_data(response, status_code: int = 200):
-    """Assert `response` is the success envelope with `status_code`; return its data."""
-    assert response.status_code == status_code, response.content
-    body = response.json()
-    assert {"message", "data"} <= set(body), body
-    assert body["message"]
-    return body["data"]
-
-
-def error_details(response, status_code: int) -> dict:
-    """Assert `response` is the error envelope with `status_code`; return its details."""
-    assert response.status_code == status_code, response.content
-    body = response.json()
-    assert set(body) == {"error", "details"}, body
-    assert body["error"]
-    return body["details"]
 
 
 def request_in(status: str, **fields) -> ServiceRequest:

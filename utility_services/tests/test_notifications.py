@@ -14,9 +14,10 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 
+from core.tests.assertions import success_data
 from utility_services.models import RequestEvent, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
-from utility_services.tests.test_lifecycle import SUBMIT, staff_url, success_data, track_url
+from utility_services.tests.test_lifecycle import SUBMIT, staff_url, track_url
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from core.tests.assertions import error_details, success_data
 from utility_services.models import Priority, RequestType, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 
@@ -27,22 +28,6 @@ STATS = "/api/admin/stats/"
 TRACK = "/api/track/"
 STAFF_CLIENTS = ["agent_api", "admin_api"]
 STATUSES = ["Pending", "In Progress", "On Hold", "Resolved", "Closed", "Cancelled"]
-
-
-def error_details(response, status_code: int) -> dict:
-    """Assert `response` is the error envelope with `status_code`; return its details."""
-    assert response.status_code == status_code, response.content
-    body = response.json()
-    assert set(body) == {"error", "details"}, body
-    assert body["error"]
-    return body["details"]
-
-
-def success_data(response):
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert body["message"]
-    return body["data"]
 
 
 def listed(client, params=None, url=LIST) -> list[int]:
