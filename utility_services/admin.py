@@ -132,7 +132,14 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
         "overdue",
     )
     # RelatedFieldListFilter lists the staff users (limit_choices_to) without scanning every request.
-    list_filter = ("status", "priority", "request_type", ("assignee", admin.RelatedFieldListFilter), "submitted_at")
+    list_filter = (
+        "status",
+        "priority",
+        "request_type",
+        "channel",
+        ("assignee", admin.RelatedFieldListFilter),
+        "submitted_at",
+    )
     show_full_result_count = False  # no COUNT(*) of the whole table on every page
     search_fields = (
         "=reference",
@@ -141,6 +148,10 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
         "customer__email",
         "customer__username",
         "customer__customer_id",
+        "contact_name",
+        "contact_email",
+        "address",
+        "postcode",
     )
     list_select_related = ("request_type", "customer", "assignee")
     ordering = ("-priority", "-submitted_at", "-id")
@@ -148,6 +159,14 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
     readonly_fields = (
         "reference",
         "customer",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "channel",
+        "address",
+        "postcode",
+        "latitude",
+        "longitude",
         "submitted_at",
         "updated_at",
         "due_at",

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.validators import phone_number_validator
 from core.identifiers import random_code
 
 
@@ -60,6 +61,15 @@ class Priority(models.IntegerChoices):
     EMERGENCY = 4, "Emergency"
 
 
+class Channel(models.TextChoices):
+    """How a request reached us: recorded on every request, reported on for emergencies."""
+
+    WEB = "web", "Web portal"
+    API = "api", "API"
+    PHONE = "phone", "Phone (entered by staff)"
+    OPEN311 = "open311", "Open311"
+
+
 def generate_reference() -> str:
     """Return a new request reference such as ``SR-7K3M-9Q2X``, easy to read out on the phone."""
     return random_code("SR")
@@ -102,13 +112,27 @@ class ServiceRequest(models.Model):
 
     Status = ServiceRequestStatus
     Priority = Priority
+    Channel = Channel
 
     reference = models.CharField(max_length=16, unique=True, editable=False, default=generate_reference)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,  # request history is never deleted with its customer
+        null=True,
+        blank=True,
         related_name="service_requests",
+        help_text="The account that submitted it; empty for reports made without one (a passer-by, Open311).",
     )
+    # Who to contact when there is no account, or when the reporter is not the account holder.
+    contact_name = models.CharField(max_length=150, blank=True)
+    contact_email = models.EmailField(max_length=254, blank=True)
+    contact_phone = models.CharField(max_length=16, blank=True, validators=[phone_number_validator])
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.API)
+    # Where the problem is: the customer's address by default; coordinates are WGS84.
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=16, blank=True, help_text="Postcode or ZIP code.")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
     request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="service_requests")
     details = models.TextField()
     status = models.CharField(max_length=16, choices=ServiceRequestStatus.choices, default=ServiceRequestStatus.PENDING)
@@ -152,6 +176,13 @@ class ServiceRequest(models.Model):
             models.CheckConstraint(condition=~models.Q(details=""), name="sr_details_not_empty"),
             models.CheckConstraint(condition=models.Q(status__in=ServiceRequestStatus.values), name="sr_status_valid"),
             models.CheckConstraint(condition=models.Q(priority__in=Priority.values), name="sr_priority_valid"),
+            models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="sr_channel_valid"),
+            # A position is both coordinates or neither, on the globe.
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="sr_position_valid",
+            ),
             # Timestamps agree with the status: set when it is reached, cleared when left.
             models.CheckConstraint(
                 condition=models.Q(resolved_at__isnull=True, status__in=[*OPEN_STATUSES, "Cancelled"])
@@ -177,6 +208,26 @@ class ServiceRequest(models.Model):
     def type_of_request(self) -> str:
         """The request type's name, as the API has always called it."""
         return self.request_type.name
+
+    @property
+    def reporter_name(self) -> str:
+        """Who reported it: the account holder, else the contact name given."""
+        if self.customer_id is not None:
+            return self.customer.name or self.customer.username
+        return self.contact_name or "Anonymous reporter"
+
+    @property
+    def reporter_email(self) -> str:
+        """Where updates go: the contact email given with the request, else the account's."""
+        return self.contact_email or (self.customer.email if self.customer_id is not None else "")
+
+    @property
+    def reporter_phone(self) -> str:
+        return self.contact_phone or (self.customer.phone_number if self.customer_id is not None else "")
+
+    @property
+    def has_position(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
     @property
     def is_open(self) -> bool:

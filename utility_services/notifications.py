@@ -37,13 +37,13 @@ def _send_after_commit(template: str, recipients: list[str], context: dict) -> N
 
 
 def notify_customer_of_update(service_request: ServiceRequest, event: RequestEvent) -> None:
-    """Tell the customer about a public change (status change, public note)."""
+    """Tell the reporter about a public change (status change, public note)."""
     if event.is_internal:  # defence in depth: callers pass public events only
         return
     _send_after_commit(
         "customer_update",
-        [service_request.customer.email],
-        {"service_request": service_request, "event": event, "customer": service_request.customer},
+        [service_request.reporter_email],
+        {"service_request": service_request, "event": event, "reporter_name": service_request.reporter_name},
     )
 
 
@@ -64,5 +64,5 @@ def notify_oncall_of_emergency(service_request: ServiceRequest) -> None:
     _send_after_commit(
         "oncall_emergency",
         list(settings.EMERGENCY_ONCALL_EMAIL),
-        {"service_request": service_request, "customer": service_request.customer, "notice": safety_notice()},
+        {"service_request": service_request, "notice": safety_notice()},
     )

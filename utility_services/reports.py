@@ -25,6 +25,12 @@ CSV_COLUMNS = [
     "resolved_at",
     "details",
     "resolution_details",
+    "channel",
+    "contact_phone",
+    "address",
+    "postcode",
+    "latitude",
+    "longitude",
 ]
 
 
@@ -74,6 +80,8 @@ class _Echo:
 
 def _csv_safe(value) -> str:
     """Neutralise spreadsheet formulas (CSV injection): a cell must never start with = + - @."""
+    if isinstance(value, int | float):
+        return str(value)  # a number (a negative longitude, say) is data, never a formula
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
@@ -94,9 +102,9 @@ def csv_rows(queryset) -> Iterator[str]:
                     request.status,
                     request.get_priority_display(),
                     request.is_open and request.due_at < now,
-                    request.customer.customer_id,
-                    request.customer.name,
-                    request.customer.email,
+                    request.customer.customer_id if request.customer else "",
+                    request.reporter_name,
+                    request.reporter_email,
                     request.assignee.name if request.assignee else "",
                     request.submitted_at.isoformat(),
                     request.updated_at.isoformat(),
@@ -104,6 +112,12 @@ def csv_rows(queryset) -> Iterator[str]:
                     request.resolved_at.isoformat() if request.resolved_at else "",
                     request.details,
                     request.resolution_details,
+                    request.channel,
+                    request.reporter_phone,
+                    request.address,
+                    request.postcode,
+                    "" if request.latitude is None else request.latitude,
+                    "" if request.longitude is None else request.longitude,
                 )
             ]
         )

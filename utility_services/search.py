@@ -2,8 +2,9 @@
 
 `icontains` would scan every row (a million per keystroke at utility scale). Instead
 each request keeps its words in `RequestSearchTerm`: ASCII letters and digits, lower-cased,
-accents dropped, from its reference, details and its customer's name, email, username and
-customer id. A query word matches the terms it prefixes, as an index range scan:
+accents dropped, from its reference, details, address, postcode, contact name and email, and
+its customer's name, email, username and customer id. A query word matches the terms it
+prefixes, as an index range scan:
 ``term >= "lea" AND term < "leb"``. Every query word must match. Terms hold only [a-z0-9],
 where every database's collation sorts like ASCII, so the range is right on SQLite,
 MySQL/MariaDB and PostgreSQL alike.
@@ -34,9 +35,11 @@ def words_of(text: str) -> list[str]:
 
 
 def _request_terms(service_request: ServiceRequest) -> set[str]:
+    fields = [service_request.reference, service_request.details, service_request.address, service_request.postcode]
+    fields += [service_request.contact_name, service_request.contact_email]
     customer = service_request.customer
-    fields = [service_request.reference, service_request.details]
-    fields += [customer.name, customer.email, customer.username, customer.customer_id]
+    if customer is not None:
+        fields += [customer.name, customer.email, customer.username, customer.customer_id]
     return set(words_of(" ".join(fields)))
 
 

@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, UserManager
+from accounts.validators import normalize_phone_number
 from core.concurrency import check_version
 from core.exceptions import Conflict, Forbidden
 
@@ -107,22 +108,64 @@ def _insert_with_unique_reference(service_request: ServiceRequest, attempts: int
             service_request.reference = generate_reference()
 
 
+def validate_position(latitude: float | None, longitude: float | None) -> None:
+    """Refuse half a position, or one off the globe (WGS84 degrees)."""
+    errors = {}
+    if (latitude is None) != (longitude is None):
+        missing = "longitude" if longitude is None else "latitude"
+        errors[missing] = ["Give both latitude and longitude, or neither."]
+    if latitude is not None and not -90 <= latitude <= 90:
+        errors["latitude"] = ["Latitude must be between -90 and 90 degrees."]
+    if longitude is not None and not -180 <= longitude <= 180:
+        errors["longitude"] = ["Longitude must be between -180 and 180 degrees."]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def service_request_submit(
-    *, customer: User, request_type: RequestType, details: str, files: list[UploadedFile] = ()
+    *,
+    customer: User | None,
+    request_type: RequestType,
+    details: str,
+    files: list[UploadedFile] = (),
+    channel: str = ServiceRequest.Channel.API,
+    address: str | None = None,
+    postcode: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
 ) -> ServiceRequest:
-    """File a new request for `customer`: Pending, due by its type's target, emergencies flagged."""
+    """File a new request: Pending, due by its type's target, emergencies flagged.
+
+    `customer` is the account submitting it, or None for a report made without one
+    (then the contact fields say who to call back). The location defaults to the
+    customer's address.
+    """
     files = list(files)
     content_types = validate_uploads(files) if files else []
     now = timezone.now()
+    if address is None:
+        address = customer.address if customer is not None else ""
     service_request = ServiceRequest(
         customer=customer,
         request_type=request_type,
         details=details,
         priority=Priority.EMERGENCY if request_type.is_emergency else Priority.NORMAL,
+        channel=channel,
+        address=address,
+        postcode=postcode,
+        latitude=latitude,
+        longitude=longitude,
+        contact_name=contact_name,
+        contact_email=UserManager.normalize_email(contact_email),
+        contact_phone=normalize_phone_number(contact_phone),
         submitted_at=now,
         due_at=now + request_type.target_resolution_time,
     )
+    validate_position(latitude, longitude)
     service_request.full_clean(
         exclude=["customer", "request_type", "assignee"], validate_unique=False, validate_constraints=False
     )
@@ -131,17 +174,18 @@ def service_request_submit(
     _record(service_request, Kind.SUBMITTED, customer, new=Status.PENDING)
     _store_attachments(service_request, files, content_types, customer)
     if request_type.is_emergency:
-        _alert_emergency(service_request, reported_by=customer)
+        _alert_emergency(service_request)
     return service_request
 
 
-def _alert_emergency(service_request: ServiceRequest, *, reported_by: User) -> None:
+def _alert_emergency(service_request: ServiceRequest) -> None:
     """Log at WARNING and alert the on-call address: on submission, or when reclassified."""
     logger.warning(
-        "Emergency request %s (%s) for customer %s",
+        "Emergency request %s (%s) reported via %s by %s",
         service_request.reference,
         service_request.request_type.name,
-        reported_by.customer_id,
+        service_request.channel,
+        service_request.customer.customer_id if service_request.customer_id else "a reporter without an account",
     )
     notifications.notify_oncall_of_emergency(service_request)
 
@@ -214,7 +258,7 @@ def service_request_update(
         if request_type.is_emergency and priority is _UNSET:
             priority = Priority.EMERGENCY
         if request_type.is_emergency and not was_emergency:
-            _alert_emergency(locked, reported_by=locked.customer)
+            _alert_emergency(locked)
     for field, value in (("details", details), ("resolution_details", resolution_details)):
         if value is not _UNSET and value != getattr(locked, field):
             events.append(

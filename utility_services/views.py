@@ -125,6 +125,7 @@ def request_new_details(request, type_id):
                 request_type=request_type,
                 details=form.cleaned_data["details"],
                 files=form.cleaned_data["files"],
+                channel=ServiceRequest.Channel.WEB,
             )
         except ValidationError as exc:
             _apply_service_errors(form, exc)

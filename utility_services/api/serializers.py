@@ -63,7 +63,22 @@ def _files_field(**kwargs):
 # --- Input ----------------------------------------------------------------------------
 
 
-class SubmitSerializer(StrictInputSerializer):
+class LocationInputSerializer(StrictInputSerializer):
+    """Where the problem is; the address defaults to the customer's."""
+
+    address = serializers.CharField(
+        max_length=300, required=False, help_text="Where the problem is. Default: your account's address."
+    )
+    postcode = serializers.CharField(max_length=16, required=False, allow_blank=True, help_text="Postcode or ZIP.")
+    latitude = serializers.FloatField(
+        min_value=-90, max_value=90, required=False, help_text="WGS84 degrees; send with longitude."
+    )
+    longitude = serializers.FloatField(
+        min_value=-180, max_value=180, required=False, help_text="WGS84 degrees; send with latitude."
+    )
+
+
+class SubmitSerializer(LocationInputSerializer):
     type_of_request = RequestTypeField()
     details = _text_field()
     files = _files_field(required=False)
@@ -185,6 +200,11 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
             "closed_at",
             "cancelled_at",
             "resolution_details",
+            "channel",
+            "address",
+            "postcode",
+            "latitude",
+            "longitude",
             "safety_notice",
             "can_cancel",
             "can_reopen",
@@ -235,6 +255,14 @@ class CustomerSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ContactSerializer(serializers.Serializer):
+    """Who to call back: the contact details given with the request, else the account's."""
+
+    name = serializers.CharField(source="reporter_name", read_only=True)
+    email = serializers.CharField(source="reporter_email", read_only=True)
+    phone = serializers.CharField(source="reporter_phone", read_only=True)
+
+
 class StaffServiceRequestSerializer(serializers.ModelSerializer):
     """A request as staff see it in the queue."""
 
@@ -242,7 +270,8 @@ class StaffServiceRequestSerializer(serializers.ModelSerializer):
     is_emergency = serializers.BooleanField(source="request_type.is_emergency", read_only=True)
     priority = PriorityField(read_only=True)
     assignee = PersonSerializer(read_only=True, allow_null=True)
-    customer = CustomerSummarySerializer(read_only=True)
+    customer = CustomerSummarySerializer(read_only=True, allow_null=True)
+    contact = ContactSerializer(source="*", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
 
@@ -259,6 +288,12 @@ class StaffServiceRequestSerializer(serializers.ModelSerializer):
             "is_overdue",
             "assignee",
             "customer",
+            "contact",
+            "channel",
+            "address",
+            "postcode",
+            "latitude",
+            "longitude",
             "submitted_at",
             "updated_at",
             "due_at",

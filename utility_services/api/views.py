@@ -90,6 +90,11 @@ class SubmitView(generics.GenericAPIView):
             request_type=data["type_of_request"],
             details=data["details"],
             files=data.get("files", []),
+            channel=ServiceRequest.Channel.API,
+            address=data.get("address"),
+            postcode=data.get("postcode", ""),
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
         )
         message = f"Service request {service_request.reference} submitted successfully"
         if service_request.is_emergency:

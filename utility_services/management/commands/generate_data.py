@@ -210,6 +210,7 @@ class Command(BaseCommand):
                 username = f"bench-{kind}{i}"
                 joined = self.now - timedelta(days=self.rng.uniform(30, 2000))
                 customer_id = self._code("GU", used)
+                address = f"{self.rng.randrange(1, 300)} {self.rng.choice(STREETS)} Road"
                 rows.append(
                     (
                         pk,
@@ -218,7 +219,7 @@ class Command(BaseCommand):
                         f"{username}@example.com",
                         name,
                         f"+4416329{self.rng.randrange(10**5):05d}",
-                        f"{self.rng.randrange(1, 300)} {self.rng.choice(STREETS)} Road",
+                        address,
                         customer_id,
                         role,
                         True,
@@ -226,7 +227,7 @@ class Command(BaseCommand):
                         self._dt(joined),
                     )
                 )
-                users.append((pk, name, username, customer_id))
+                users.append((pk, name, username, customer_id, address))
             self._insert(User, columns, rows)
         return users
 
@@ -254,6 +255,12 @@ class Command(BaseCommand):
             "resolved_at",
             "closed_at",
             "cancelled_at",
+            "channel",
+            "address",
+            "postcode",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
         ]
         event_columns = [
             "service_request_id",
@@ -287,7 +294,7 @@ class Command(BaseCommand):
     def _one_request(self, pk, age, types, weights, customers, agents, used):
         rng = self.rng
         request_type = rng.choices(types, weights=weights)[0]
-        customer_pk, customer_name, customer_username, customer_code = rng.choice(customers)
+        customer_pk, customer_name, customer_username, customer_code, address = rng.choice(customers)
         submitted = self.now - age
         due = submitted + request_type.target_resolution_time
         settled = age > timedelta(days=SETTLED_AFTER_DAYS)
@@ -324,6 +331,12 @@ class Command(BaseCommand):
             dt(resolved),
             dt(closed),
             dt(cancelled),
+            rng.choice(["web", "web", "api"]),
+            address,
+            "",
+            "",
+            "",
+            "",
         )
 
         def event(kind, actor, when, *, internal=False, field="", old="", new=""):
@@ -345,7 +358,15 @@ class Command(BaseCommand):
         if cancelled:
             events.append(event("cancelled", customer, cancelled, field="status", old="Pending", new="Cancelled"))
         text = " ".join(
-            [reference, details, customer_name, f"{customer_username}@example.com", customer_username, customer_code]
+            [
+                reference,
+                details,
+                address,
+                customer_name,
+                f"{customer_username}@example.com",
+                customer_username,
+                customer_code,
+            ]
         )
         terms = [(pk, term) for term in set(words_of(text))]
         return request, events, terms
