@@ -66,7 +66,8 @@ def due(now: datetime) -> list[tuple[int, str]]:
         .exclude(events__once_key=f"escalation:{NOT_ATTENDED}")
         .values_list("pk", flat=True)
     )
-    return sorted([(pk, NOT_DISPATCHED) for pk in not_dispatched] + [(pk, NOT_ATTENDED) for pk in not_attended])
+    alerts = [(pk, NOT_DISPATCHED) for pk in not_dispatched] + [(pk, NOT_ATTENDED) for pk in not_attended]
+    return sorted(alerts, key=lambda alert: (alert[0], STAGES.index(alert[1])))
 
 
 def _message(emergency: Emergency, stage: str, now: datetime) -> str:

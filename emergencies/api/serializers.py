@@ -150,7 +150,9 @@ class RegulatorNotifiedSerializer(StrictInputSerializer):
 
 
 class CorrectionSerializer(StrictInputSerializer):
-    event = serializers.IntegerField(min_value=1, help_text="The id of the entry whose time was wrong.")
+    event = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The id of the entry whose time was wrong."
+    )
     occurred_at = serializers.DateTimeField(help_text="The right time.")
     reason = _text(1000)
 
