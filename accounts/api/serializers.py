@@ -156,3 +156,10 @@ class PriorityServicesSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class PriorityServicesStatusSerializer(serializers.Serializer):
+    """Whether the account is on the register, and its entry (null when not)."""
+
+    registered = serializers.BooleanField()
+    entry = PriorityServicesSerializer(allow_null=True)

@@ -33,6 +33,7 @@ from .serializers import (
     LoginSerializer,
     PriorityServicesInputSerializer,
     PriorityServicesSerializer,
+    PriorityServicesStatusSerializer,
     RegisterSerializer,
     UserSerializer,
 )
@@ -251,26 +252,29 @@ class AdminUserDetailView(generics.GenericAPIView):
 class PriorityServicesMixin:
     """GET, PUT and DELETE one account's register entry; `get_target` says whose."""
 
-    serializer_class = PriorityServicesSerializer
+    serializer_class = PriorityServicesStatusSerializer
 
     def get_target(self, request, **kwargs) -> User:
         raise NotImplementedError
 
     def _render(self, message, user, **kwargs):
         registration = PriorityServicesRegistration.objects.filter(user=user).first()
-        data = PriorityServicesSerializer(registration).data if registration else None
+        data = {
+            "registered": registration is not None,
+            "entry": PriorityServicesSerializer(registration).data if registration else None,
+        }
         return envelope(message, data, **kwargs)
 
     @extend_schema(
-        responses={200: PriorityServicesSerializer(allow_null=True)},
-        summary="Get the Priority Services Register entry (null when not registered)",
+        responses={200: PriorityServicesStatusSerializer},
+        summary="Get the Priority Services Register entry (entry null when not registered)",
     )
     def get(self, request, **kwargs):
         return self._render("Priority Services Register entry retrieved", self.get_target(request, **kwargs))
 
     @extend_schema(
         request=PriorityServicesInputSerializer,
-        responses={200: PriorityServicesSerializer},
+        responses={200: PriorityServicesStatusSerializer},
         summary="Register on the Priority Services Register, or change the entry (consent required)",
     )
     def put(self, request, **kwargs):
