@@ -196,6 +196,13 @@ def user_delete(*, acting_user: User, user: User) -> None:
             user.delete()
             _audit(acting_user, user, UserAuditEvent.Action.DELETED, snapshot)
     except (ProtectedError, IntegrityError):
+        if not user.service_requests.exists():
+            # Named in records that must be kept (an emergency record's entries, say).
+            raise Conflict(
+                "This user is named in records that must be kept, so the account cannot be deleted. "
+                'Deactivate the account instead with PUT {"is_active": false}.',
+                details={"is_active": user.is_active},
+            ) from None
         # A request was filed between the check and the delete.
         raise _has_requests_conflict(user) from None
 

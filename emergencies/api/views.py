@@ -5,11 +5,13 @@ what), the envelope carries the result. Engineers reach only
 `Emergency.objects.for_engineer(user)`: anything else is a 404.
 """
 
+from django.db.models import F
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 
+from accounts.models import User
 from core.exceptions import error_body
 from core.idempotency import idempotent
 from core.permissions import IsEngineer, IsStaffMember
@@ -108,7 +110,8 @@ class EmergencyReportView(generics.GenericAPIView):
     )
     def post(self, request):
         serializer = _parse(EmergencyReportSerializer, request)
-        reporter = request.user if request.user.is_authenticated and request.user.role == "customer" else None
+        user = request.user
+        reporter = user if user.is_authenticated and user.role == User.Role.CUSTOMER else None
         channel = ServiceRequest.Channel.API
         emergency = services.emergency_report(reporter=reporter, channel=channel, **_report_kwargs(serializer))
         notice = safety_notice()
@@ -331,7 +334,7 @@ class EngineerEmergencyListView(EngineerEmergencyMixin, generics.ListAPIView):
     list_message = "Your emergencies retrieved successfully"
 
     def get_queryset(self):
-        return super().get_queryset().order_by("closed_at", "deadline_at", "id")
+        return super().get_queryset().order_by(F("closed_at").desc(nulls_first=True), "deadline_at", "id")
 
     @extend_schema(summary="The emergencies dispatched to me (engineers)")
     def get(self, request, *args, **kwargs):

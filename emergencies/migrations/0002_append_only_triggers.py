@@ -53,4 +53,5 @@ def _run(statements):
 class Migration(migrations.Migration):
     dependencies = [("emergencies", "0001_initial")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    # MySQL cannot run DDL inside a transaction.
+    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD), atomic=False)]

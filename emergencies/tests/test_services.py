@@ -477,3 +477,11 @@ def test_the_reporter_sees_the_public_steps_and_advice_only(customer, dispatcher
     assert public["en_route"].new_value == "An engineer is on the way"
     assert public["advice"].body == "Keep windows open"
     assert internal == {"note", "classification_override"}
+
+
+def test_an_engineer_named_on_a_record_is_deactivated_not_deleted(admin_user, dispatcher, field_engineer):
+    dispatched(report(), dispatcher, field_engineer)
+    with pytest.raises(Conflict) as refused:
+        account_services.user_delete(acting_user=admin_user, user=field_engineer)
+    assert "records that must be kept" in refused.value.message
+    assert EmergencyEvent.objects.filter(engineer=field_engineer).exists()
