@@ -458,7 +458,7 @@ def emergency_report(
     customer's phone and address fill what they leave out. Staff entering a phoned-in report
     pass `entered_by` (a dispatcher), ``channel="phone"`` and the caller's `received_at`.
     """
-    from utility_services import services as request_services  # it imports this module
+    from utility_services import services as request_services  # imports this module: not at the top
 
     if entered_by is not None:
         _require_dispatcher(entered_by)
@@ -516,7 +516,7 @@ def emergency_dispatch(
 
     The first dispatch moves a Pending request to In Progress, and the engineer is emailed.
     """
-    from utility_services import services as request_services  # it imports this module
+    from utility_services import services as request_services  # imports this module: not at the top
 
     _require_dispatcher(acting_user)
     validate_engineer(engineer)
@@ -776,7 +776,7 @@ def emergency_attach_photos(
     *, acting_user: User, emergency: Emergency, files: list[UploadedFile], is_internal: bool = True
 ) -> EmergencyEvent:
     """Add photos through the request's attachment service (internal by default) and list them on the record."""
-    from utility_services import services as request_services  # it imports this module
+    from utility_services import services as request_services  # imports this module: not at the top
 
     emergency = _lock(emergency)
     _require_responder(acting_user, emergency)

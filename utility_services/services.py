@@ -18,6 +18,8 @@ from accounts.models import User, UserManager
 from accounts.validators import normalize_phone_number
 from core.concurrency import check_version
 from core.exceptions import Conflict, Forbidden
+from emergencies import services as emergency_services
+from emergencies.models import Emergency
 
 from . import notifications, search, workflow
 from .attachments import validate_uploads
@@ -179,8 +181,6 @@ def service_request_submit(
     _record(service_request, Kind.SUBMITTED, entered_by or customer, new=Status.PENDING)
     _store_attachments(service_request, files, content_types, customer)
     if request_type.is_emergency:
-        from emergencies import services as emergency_services  # it imports this module
-
         emergency_services.emergency_open(
             service_request=service_request, report=emergency_report, entered_by=entered_by
         )
@@ -268,8 +268,6 @@ def service_request_update(
         if request_type.is_emergency and priority is _UNSET:
             priority = Priority.EMERGENCY
         if request_type.is_emergency != was_emergency:
-            from emergencies import services as emergency_services  # it imports this module
-
             if request_type.is_emergency:
                 # The clock runs from the submission: the utility has had the report since then.
                 emergency_services.emergency_open(service_request=locked, entered_by=acting_user)
@@ -425,8 +423,6 @@ def service_request_delete(*, acting_user: User, service_request: ServiceRequest
     if not acting_user.is_admin:
         raise Forbidden("Only administrators can delete service requests.")
     locked = _lock(service_request)
-    from emergencies.models import Emergency  # emergencies imports this module
-
     if Emergency.objects.filter(service_request=locked).exists():
         raise Conflict(
             f"{locked.reference} is a gas-emergency record, which must be kept: it cannot be deleted.",
