@@ -86,6 +86,11 @@ def admin_user(db):
     return UserFactory(username="admin1", name="Adam Admin", role=User.Role.ADMIN)
 
 
+@pytest.fixture
+def engineer(db):
+    return UserFactory(username="engineer1", name="Enid Engineer", role=User.Role.ENGINEER)
+
+
 def _logged_in(user):
     client = ApiClient()
     client.login(user)
@@ -110,6 +115,11 @@ def agent_api(agent):
 @pytest.fixture
 def admin_api(admin_user):
     return _logged_in(admin_user)
+
+
+@pytest.fixture
+def engineer_api(engineer):
+    return _logged_in(engineer)
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from core.admin import AuditTrailAdmin
 
 from . import services
-from .models import User, UserAuditEvent
+from .models import PriorityServicesRegistration, User, UserAuditEvent
 
 
 class UserCreateForm(forms.ModelForm):
@@ -65,7 +65,7 @@ class UserAdmin(admin.ModelAdmin):
     list_filter = ("role", "is_active")
     search_fields = ("username", "name", "email", "customer_id")
     ordering = ("-date_joined", "-id")
-    readonly_fields = ("customer_id", "date_joined", "last_login")
+    readonly_fields = ("customer_id", "date_joined", "last_login", "priority_services_entry")
     actions = None  # bulk delete would bypass the one-at-a-time rules of user_delete
 
     def get_form(self, request, obj=None, **kwargs):
@@ -78,6 +78,18 @@ class UserAdmin(admin.ModelAdmin):
         if obj is None:
             return ("username", "email", "name", "phone_number", "address", "role", "password1", "password2")
         return (*UserChangeForm.Meta.fields, *self.readonly_fields)
+
+    @admin.display(description="Priority Services Register")
+    def priority_services_entry(self, user) -> str:
+        """Read-only: the entry changes only with the customer's consent, through the API."""
+        registration = PriorityServicesRegistration.objects.filter(user=user).first()
+        if registration is None:
+            return "Not registered"
+        needs = f": {registration.needs}" if registration.needs else ""
+        return (
+            f"{', '.join(registration.category_labels)} ({', '.join(registration.categories)}){needs}; "
+            f"consent {registration.consent_given_at:%Y-%m-%d} recorded by {registration.consent_recorded_by_name}"
+        )
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

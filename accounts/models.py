@@ -41,12 +41,16 @@ class User(AbstractUser):
 
     ``is_staff`` (Django admin access) and ``is_superuser`` are properties of the
     role, not stored flags, so no code path can grant one without the other.
+    Engineers (field staff) are deliberately not staff: they see only the emergencies
+    dispatched to them (``emergencies.models.EmergencyQuerySet.for_engineer``).
     """
 
     class Role(models.TextChoices):
         CUSTOMER = "customer", "Customer"
         AGENT = "agent", "Agent"
         ADMIN = "admin", "Admin"
+        # Field staff: see and record only the emergencies dispatched to them (not staff).
+        ENGINEER = "engineer", "Engineer"
 
     first_name = None
     last_name = None
@@ -69,7 +73,9 @@ class User(AbstractUser):
             # Emails are stored lower-cased, so plain uniqueness is case-insensitive everywhere.
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="user_email_lowercase"),
             models.CheckConstraint(condition=~models.Q(email=""), name="user_email_not_empty"),
-            models.CheckConstraint(condition=models.Q(role__in=["customer", "agent", "admin"]), name="user_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["customer", "agent", "admin", "engineer"]), name="user_role_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +94,11 @@ class User(AbstractUser):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+    @property
+    def is_engineer(self) -> bool:
+        """Field staff: not staff (no queue, no Django admin); they work the emergencies dispatched to them."""
+        return self.role == self.Role.ENGINEER
 
     def clean(self):
         super().clean()
@@ -122,3 +133,60 @@ class UserAuditEvent(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username or 'system'} {self.action} {self.target_username}"
         )
+
+
+class PriorityServicesCategory(models.TextChoices):
+    """Why a customer needs priority (the Priority Services Register's usual needs codes, grouped)."""
+
+    PENSIONABLE_AGE = "pensionable_age", "Of pensionable age"
+    DISABILITY = "disability", "Physical disability"
+    SIGHT_OR_HEARING = "sight_or_hearing", "Blind or partially sighted, deaf or hard of hearing"
+    CHRONIC_ILLNESS = "chronic_illness", "Chronic or serious illness"
+    MENTAL_HEALTH = "mental_health", "Mental health condition or dementia"
+    YOUNG_CHILDREN = "young_children", "Young children in the household (under 5)"
+    MEDICAL_EQUIPMENT = "medical_equipment", "Medical equipment that depends on energy"
+    TEMPORARY = "temporary", "Temporary circumstances (after a hospital stay, pregnancy...)"
+
+
+class PriorityServicesRegistration(models.Model):
+    """A customer's entry on the Priority Services Register (PSR), made with their consent.
+
+    One per account. The consent is recorded with when it was given, how (online by the
+    customer, or to a member of staff) and who recorded it; withdrawing deletes the entry.
+    Both are written by `accounts.services` and kept in the account's audit trail
+    (`UserAuditEvent`, field ``priority_services``). An emergency reported by a registered
+    customer is flagged vulnerable on the dispatch board (see `emergencies`).
+    """
+
+    Category = PriorityServicesCategory
+
+    class ConsentSource(models.TextChoices):
+        CUSTOMER = "customer", "Given by the customer online"
+        STAFF = "staff", "Given to a member of staff"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="priority_services")
+    categories = models.JSONField(default=list, help_text="PriorityServicesCategory values; at least one.")
+    needs = models.CharField(
+        max_length=500, blank=True, help_text="What help is needed, in the customer's words (e.g. 'uses oxygen')."
+    )
+    consent_given_at = models.DateTimeField()
+    consent_source = models.CharField(max_length=16, choices=ConsentSource.choices)
+    consent_recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    consent_recorded_by_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(consent_source__in=["customer", "staff"]), name="psr_consent_source_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PSR {self.user_id}: {', '.join(self.categories)}"
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [PriorityServicesCategory(code).label for code in self.categories]

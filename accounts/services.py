@@ -6,11 +6,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.deletion import ProtectedError
+from django.utils import timezone
 
 from core.concurrency import check_version
 from core.exceptions import Conflict, Forbidden
 
-from .models import User, UserAuditEvent, UserManager
+from .models import PriorityServicesCategory, PriorityServicesRegistration, User, UserAuditEvent, UserManager
 from .signals import contact_details_changed
 from .validators import normalize_phone_number
 
@@ -195,5 +196,96 @@ def user_delete(*, acting_user: User, user: User) -> None:
             user.delete()
             _audit(acting_user, user, UserAuditEvent.Action.DELETED, snapshot)
     except (ProtectedError, IntegrityError):
+        if not user.service_requests.exists():
+            # Named in records that must be kept (an emergency record's entries, say).
+            raise Conflict(
+                "This user is named in records that must be kept, so the account cannot be deleted. "
+                'Deactivate the account instead with PUT {"is_active": false}.',
+                details={"is_active": user.is_active},
+            ) from None
         # A request was filed between the check and the delete.
         raise _has_requests_conflict(user) from None
+
+
+# --- Priority Services Register -------------------------------------------------------
+
+
+def _psr_snapshot(registration: PriorityServicesRegistration | None) -> dict | None:
+    if registration is None:
+        return None
+    return {
+        "categories": list(registration.categories),
+        "needs": registration.needs,
+        "consent_given_at": registration.consent_given_at.isoformat(),
+        "consent_source": registration.consent_source,
+    }
+
+
+def _check_psr_access(acting_user: User, user: User) -> None:
+    """A customer manages their own entry; staff (agents, admins) manage any customer's."""
+    if acting_user.pk != user.pk and not acting_user.is_staff:
+        raise Forbidden("Only the customer or support staff can change a Priority Services Register entry.")
+    if user.role != User.Role.CUSTOMER:
+        raise Conflict("Only customer accounts can be on the Priority Services Register.", details={"role": user.role})
+
+
+def validate_psr_categories(categories: list[str]) -> list[str]:
+    """Refuse an empty or unknown category list; return it without duplicates, in the register's order."""
+    unknown = sorted(set(categories) - set(PriorityServicesCategory.values))
+    if unknown:
+        raise ValidationError({"categories": [f"Unknown categories: {', '.join(unknown)}."]})
+    if not categories:
+        raise ValidationError({"categories": ["Choose at least one category."]})
+    return [code for code in PriorityServicesCategory.values if code in categories]
+
+
+@transaction.atomic
+def priority_services_register(
+    *, acting_user: User, user: User, categories: list[str], needs: str = "", consent: bool
+) -> PriorityServicesRegistration:
+    """Put a customer on the Priority Services Register, or change their entry, with their consent.
+
+    `consent` must be True: nobody is registered without it. It is recorded as given now,
+    by the customer (when they act themselves) or to the staff member acting. The change is
+    audited on the account.
+    """
+    _check_psr_access(acting_user, user)
+    if consent is not True:
+        raise ValidationError(
+            {"consent": ["The customer's consent is required to hold their details on the register."]}
+        )
+    categories = validate_psr_categories(list(categories))
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    registration = PriorityServicesRegistration.objects.filter(user=locked).first()
+    before = _psr_snapshot(registration)
+    if registration is None:
+        registration = PriorityServicesRegistration(user=locked)
+    registration.categories = categories
+    registration.needs = needs
+    registration.consent_given_at = timezone.now()
+    registration.consent_source = (
+        PriorityServicesRegistration.ConsentSource.CUSTOMER
+        if acting_user.pk == user.pk
+        else PriorityServicesRegistration.ConsentSource.STAFF
+    )
+    registration.consent_recorded_by = acting_user
+    registration.consent_recorded_by_name = acting_user.name or acting_user.username
+    registration.full_clean(exclude=["user", "consent_recorded_by"], validate_constraints=False)
+    registration.save()
+    _audit(
+        acting_user, locked, UserAuditEvent.Action.UPDATED, {"priority_services": [before, _psr_snapshot(registration)]}
+    )
+    return registration
+
+
+@transaction.atomic
+def priority_services_withdraw(*, acting_user: User, user: User) -> None:
+    """Take a customer off the register (their consent withdrawn); audited on the account."""
+    _check_psr_access(acting_user, user)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    registration = PriorityServicesRegistration.objects.filter(user=locked).first()
+    if registration is None:
+        raise Conflict("This account is not on the Priority Services Register.")
+    before = _psr_snapshot(registration)
+    registration.delete()
+    _audit(acting_user, locked, UserAuditEvent.Action.UPDATED, {"priority_services": [before, None]})

@@ -19,3 +19,12 @@ class IsAdmin(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_admin)
+
+
+class IsEngineer(BasePermission):
+    """Engineers (field staff): the emergencies dispatched to them, nothing else."""
+
+    message = "This endpoint is for engineers only."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_engineer)

@@ -22,6 +22,17 @@ class ScopedThrottle(ScopedRateThrottle):
         return client_ip(request)
 
 
+class ClientAddressThrottle(ScopedThrottle):
+    """A scoped throttle keyed on the client's address even for logged-in callers.
+
+    For endpoints anyone may call (the emergency report): one address cannot flood them by
+    logging in and out, or by switching accounts.
+    """
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 def page_rate_limited(request, scope: str) -> int | None:
     """For the web pages: the seconds to wait if `request` is over its `scope` rate, else None.
 

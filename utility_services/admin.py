@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from core.admin import AuditTrailAdmin
 from core.concurrency import version_of
+from emergencies.models import Emergency
 
 from . import services, workflow
 from .models import Attachment, RequestEvent, RequestType, ServiceRequest
@@ -188,7 +189,10 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
         return self.has_module_permission(request)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_admin  # the service refuses agents too
+        # The service refuses agents too, and any request with a gas-emergency record.
+        if obj is not None and Emergency.objects.filter(service_request=obj).exists():
+            return False
+        return request.user.is_active and request.user.is_admin
 
     def save_model(self, request, obj, form, change):
         stored = ServiceRequest.objects.get(pk=obj.pk)

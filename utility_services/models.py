@@ -261,6 +261,8 @@ class RequestEvent(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         REOPENED = "reopened", "Reopened"
         DELETED = "deleted", "Deleted"
+        # A step of the emergency record (`emergencies`): `field` names the step.
+        EMERGENCY = "emergency", "Emergency response"
 
     service_request = models.ForeignKey(
         ServiceRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"

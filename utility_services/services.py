@@ -18,6 +18,8 @@ from accounts.models import User, UserManager
 from accounts.validators import normalize_phone_number
 from core.concurrency import check_version
 from core.exceptions import Conflict, Forbidden
+from emergencies import services as emergency_services
+from emergencies.models import Emergency
 
 from . import notifications, search, workflow
 from .attachments import validate_uploads
@@ -137,12 +139,17 @@ def service_request_submit(
     contact_name: str = "",
     contact_email: str = "",
     contact_phone: str = "",
+    emergency_report=None,
+    entered_by: User | None = None,
 ) -> ServiceRequest:
     """File a new request: Pending, due by its type's target, emergencies flagged.
 
     `customer` is the account submitting it, or None for a report made without one
     (then the contact fields say who to call back). The location defaults to the
-    customer's address.
+    customer's address. An emergency type also gets its emergency record, in this
+    transaction, whatever the channel (`emergencies.services.emergency_open`), with the
+    answers of `emergency_report` (an `emergencies.services.EmergencyReport`) when given.
+    `entered_by` is the staff member who typed in a phoned-in report (the timeline's actor).
     """
     files = list(files)
     content_types = validate_uploads(files) if files else []
@@ -171,9 +178,12 @@ def service_request_submit(
     )
     _insert_with_unique_reference(service_request)
     search.index_requests([service_request], new=True)
-    _record(service_request, Kind.SUBMITTED, customer, new=Status.PENDING)
+    _record(service_request, Kind.SUBMITTED, entered_by or customer, new=Status.PENDING)
     _store_attachments(service_request, files, content_types, customer)
     if request_type.is_emergency:
+        emergency_services.emergency_open(
+            service_request=service_request, report=emergency_report, entered_by=entered_by
+        )
         _alert_emergency(service_request)
     return service_request
 
@@ -257,8 +267,15 @@ def service_request_update(
         changed += ["request_type", "due_at"]
         if request_type.is_emergency and priority is _UNSET:
             priority = Priority.EMERGENCY
-        if request_type.is_emergency and not was_emergency:
-            _alert_emergency(locked)
+        if request_type.is_emergency != was_emergency:
+            if request_type.is_emergency:
+                # The clock runs from the submission: the utility has had the report since then.
+                emergency_services.emergency_open(service_request=locked, entered_by=acting_user)
+                _alert_emergency(locked)
+            else:
+                emergency_services.emergency_stand_down(
+                    acting_user=acting_user, service_request=locked, reason=f"Reclassified as {request_type.name}."
+                )
     for field, value in (("details", details), ("resolution_details", resolution_details)):
         if value is not _UNSET and value != getattr(locked, field):
             events.append(
@@ -388,7 +405,8 @@ def service_request_attach(
 
     Staff may mark them internal: never shown or served to the customer.
     """
-    if is_internal and not acting_user.is_staff:
+    # Engineers reach this only through emergencies.services, for the emergency dispatched to them.
+    if is_internal and not (acting_user.is_staff or acting_user.is_engineer):
         raise Forbidden("Only staff can attach internal files.")
     locked = _lock(service_request)
     if not acting_user.is_staff:
@@ -405,6 +423,11 @@ def service_request_delete(*, acting_user: User, service_request: ServiceRequest
     if not acting_user.is_admin:
         raise Forbidden("Only administrators can delete service requests.")
     locked = _lock(service_request)
+    if Emergency.objects.filter(service_request=locked).exists():
+        raise Conflict(
+            f"{locked.reference} is a gas-emergency record, which must be kept: it cannot be deleted.",
+            details={"reference": locked.reference},
+        )
     _record(locked, Kind.DELETED, acting_user, is_internal=True, old=locked.status, body=locked.details)
     files = [attachment.file for attachment in locked.attachments.all()]
     locked.delete()

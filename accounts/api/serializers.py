@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from core.serializers import StrictInputSerializer
 
-from ..models import User
+from ..models import PriorityServicesCategory, PriorityServicesRegistration, User
 from ..validators import normalize_phone_number, phone_number_validator
 
 
@@ -119,3 +119,47 @@ class LoginResultSerializer(serializers.Serializer):
 
 class CsrfTokenSerializer(serializers.Serializer):
     csrf_token = serializers.CharField()
+
+
+class PriorityServicesInputSerializer(StrictInputSerializer):
+    """A Priority Services Register entry: why priority is needed, and the customer's consent."""
+
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=PriorityServicesCategory.choices),
+        min_length=1,
+        max_length=len(PriorityServicesCategory.values),
+        help_text="One or more of the register's categories.",
+    )
+    needs = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    consent = serializers.BooleanField(
+        help_text="Must be true: the customer agrees to their details being held on the register."
+    )
+
+
+class PriorityServicesSerializer(serializers.ModelSerializer):
+    """A register entry as the customer and staff see it."""
+
+    category_labels = serializers.ListField(child=serializers.CharField(), read_only=True)
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=PriorityServicesCategory.choices), read_only=True
+    )
+
+    class Meta:
+        model = PriorityServicesRegistration
+        fields = [
+            "categories",
+            "category_labels",
+            "needs",
+            "consent_given_at",
+            "consent_source",
+            "consent_recorded_by_name",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PriorityServicesStatusSerializer(serializers.Serializer):
+    """Whether the account is on the register, and its entry (null when not)."""
+
+    registered = serializers.BooleanField()
+    entry = PriorityServicesSerializer(allow_null=True)

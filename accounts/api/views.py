@@ -18,12 +18,12 @@ from rest_framework.views import APIView
 from core.concurrency import etag_of, expected_version
 from core.filters import StrictBooleanFilter
 from core.idempotency import idempotent
-from core.permissions import IsAdmin
+from core.permissions import IsAdmin, IsStaffMember
 from core.responses import envelope
 
 from .. import services
 from ..lockout import LOCKED_MESSAGE, lockout_minutes
-from ..models import User
+from ..models import PriorityServicesRegistration, User
 from .serializers import (
     AccountUpdateSerializer,
     AdminUserCreateSerializer,
@@ -31,6 +31,9 @@ from .serializers import (
     CsrfTokenSerializer,
     LoginResultSerializer,
     LoginSerializer,
+    PriorityServicesInputSerializer,
+    PriorityServicesSerializer,
+    PriorityServicesStatusSerializer,
     RegisterSerializer,
     UserSerializer,
 )
@@ -241,3 +244,65 @@ class AdminUserDetailView(generics.GenericAPIView):
     def delete(self, request, user_id):
         services.user_delete(acting_user=request.user, user=self.get_object())
         return envelope("User deleted successfully")
+
+
+# --- Priority Services Register ------------------------------------------------------
+
+
+class PriorityServicesMixin:
+    """GET, PUT and DELETE one account's register entry; `get_target` says whose."""
+
+    serializer_class = PriorityServicesStatusSerializer
+
+    def get_target(self, request, **kwargs) -> User:
+        raise NotImplementedError
+
+    def _render(self, message, user, **kwargs):
+        registration = PriorityServicesRegistration.objects.filter(user=user).first()
+        data = {
+            "registered": registration is not None,
+            "entry": PriorityServicesSerializer(registration).data if registration else None,
+        }
+        return envelope(message, data, **kwargs)
+
+    @extend_schema(
+        responses={200: PriorityServicesStatusSerializer},
+        summary="Get the Priority Services Register entry (entry null when not registered)",
+    )
+    def get(self, request, **kwargs):
+        return self._render("Priority Services Register entry retrieved", self.get_target(request, **kwargs))
+
+    @extend_schema(
+        request=PriorityServicesInputSerializer,
+        responses={200: PriorityServicesStatusSerializer},
+        summary="Register on the Priority Services Register, or change the entry (consent required)",
+    )
+    def put(self, request, **kwargs):
+        user = self.get_target(request, **kwargs)
+        serializer = PriorityServicesInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.priority_services_register(acting_user=request.user, user=user, **serializer.validated_data)
+        return self._render("Priority Services Register entry saved", user)
+
+    @extend_schema(responses={200: None}, summary="Withdraw from the Priority Services Register")
+    def delete(self, request, **kwargs):
+        services.priority_services_withdraw(acting_user=request.user, user=self.get_target(request, **kwargs))
+        return envelope("Priority Services Register entry withdrawn")
+
+
+class AccountPriorityServicesView(PriorityServicesMixin, APIView):
+    """The caller's own register entry (customers)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get_target(self, request, **kwargs) -> User:
+        return request.user
+
+
+class StaffPriorityServicesView(PriorityServicesMixin, APIView):
+    """Any customer's register entry, for staff taking the details by phone (agents and admins)."""
+
+    permission_classes = [IsStaffMember]
+
+    def get_target(self, request, user_id) -> User:
+        return generics.get_object_or_404(User, pk=user_id)

@@ -21,7 +21,7 @@ from utility_services.tests.factories import ServiceRequestFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 EXAMPLES_PER_OPERATION = 15
-ROLES = ["anonymous", "customer", "agent", "admin"]
+ROLES = ["anonymous", "customer", "agent", "admin", "engineer"]
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import MULTIPART_CONTENT
 from django.urls import URLResolver, get_resolver
 
-from accounts.models import User, UserAuditEvent
+from accounts.models import PriorityServicesRegistration, User, UserAuditEvent
+from conftest import ApiClient
 from core.models import IdempotencyKey
+from emergencies import services as emergency_services
+from emergencies.models import Emergency, EmergencyEvent
+from emergencies.tests.factories import make_dispatcher, make_engineer, report
 from utility_services import services
 from utility_services.models import Attachment, RequestEvent, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
@@ -21,38 +25,65 @@ pytestmark = pytest.mark.django_db
 
 API_PREFIXES = ("api/", "accounts/api/")
 NOT_API = ("api/schema/", "api/docs/")  # the OpenAPI document and its viewer: public by design
-ROLES = ("anonymous", "customer", "other_customer", "agent", "admin")
-CLIENTS = dict(zip(ROLES, ("api", "customer_api", "other_customer_api", "agent_api", "admin_api"), strict=True))
+ROLES = ("anonymous", "customer", "other_customer", "agent", "admin", "engineer")
+CLIENTS = dict(
+    zip(ROLES, ("api", "customer_api", "other_customer_api", "agent_api", "admin_api", "engineer_api"), strict=True)
+)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
 UPLOAD = "upload"  # marks a multipart body with one PDF
 STAFF = (401, 403, 403)  # anonymous, customer, other customer
+ENGINEERS_ONLY = (401, 403, 403, 403, 403)  # everyone but the engineer dispatched
 
-# route name: (main method, body, expected status for (anonymous, customer = owner, other customer, agent, admin))
+# route name: (main method, body, expected status for
+# (anonymous, customer = owner, other customer, agent, admin, engineer = the one dispatched))
+# Engineers are not staff: every staff route is a 403 for them, and every customer's request a 404.
 MATRIX = {
-    "api-register": ("post", {}, (400, 400, 400, 400, 400)),
-    "api-login": ("post", {}, (400, 400, 400, 400, 400)),
-    "api-logout": ("post", None, (401, 200, 200, 200, 200)),
-    "api-csrf": ("get", None, (200, 200, 200, 200, 200)),
-    "api-account": ("get", None, (401, 200, 200, 200, 200)),
-    "api-admin-users": ("get", None, (*STAFF, 403, 200)),
-    "api-admin-user-create": ("post", {}, (*STAFF, 403, 400)),
-    "api-admin-user-detail": ("get", None, (*STAFF, 403, 200)),
-    "api-request-types": ("get", None, (200, 200, 200, 200, 200)),
-    "api-submit": ("post", {}, (401, 400, 400, 400, 400)),
-    "api-track": ("get", None, (401, 200, 200, 200, 200)),
-    "api-track-detail": ("get", None, (401, 200, 404, 404, 404)),
-    "api-track-cancel": ("post", {}, (401, 200, 404, 404, 404)),
-    "api-track-reopen": ("post", {}, (401, 409, 404, 404, 404)),
-    "api-track-comments": ("post", {"body": "More detail"}, (401, 201, 404, 404, 404)),
-    "api-track-attachments": ("post", UPLOAD, (401, 201, 404, 404, 404)),
-    "api-track-attachment": ("get", None, (401, 200, 404, 404, 404)),
-    "api-admin-requests": ("get", None, (*STAFF, 200, 200)),
-    "api-admin-requests-export": ("get", None, (*STAFF, 200, 200)),
-    "api-admin-stats": ("get", None, (*STAFF, 200, 200)),
-    "api-admin-request-detail": ("get", None, (*STAFF, 200, 200)),
-    "api-admin-request-notes": ("post", {"body": "Checked"}, (*STAFF, 201, 201)),
-    "api-admin-request-attachments": ("post", UPLOAD, (*STAFF, 201, 201)),
-    "api-admin-request-attachment": ("get", None, (*STAFF, 200, 200)),
+    "api-register": ("post", {}, (400, 400, 400, 400, 400, 400)),
+    "api-login": ("post", {}, (400, 400, 400, 400, 400, 400)),
+    "api-logout": ("post", None, (401, 200, 200, 200, 200, 200)),
+    "api-csrf": ("get", None, (200, 200, 200, 200, 200, 200)),
+    "api-account": ("get", None, (401, 200, 200, 200, 200, 200)),
+    "api-account-priority-services": ("get", None, (401, 200, 200, 200, 200, 200)),
+    "api-admin-users": ("get", None, (*STAFF, 403, 200, 403)),
+    "api-admin-user-create": ("post", {}, (*STAFF, 403, 400, 403)),
+    "api-admin-user-detail": ("get", None, (*STAFF, 403, 200, 403)),
+    "api-admin-user-priority-services": ("get", None, (*STAFF, 200, 200, 403)),
+    "api-request-types": ("get", None, (200, 200, 200, 200, 200, 200)),
+    "api-submit": ("post", {}, (401, 400, 400, 400, 400, 400)),
+    "api-track": ("get", None, (401, 200, 200, 200, 200, 200)),
+    "api-track-detail": ("get", None, (401, 200, 404, 404, 404, 404)),
+    "api-track-cancel": ("post", {}, (401, 200, 404, 404, 404, 404)),
+    "api-track-reopen": ("post", {}, (401, 409, 404, 404, 404, 404)),
+    "api-track-comments": ("post", {"body": "More detail"}, (401, 201, 404, 404, 404, 404)),
+    "api-track-attachments": ("post", UPLOAD, (401, 201, 404, 404, 404, 404)),
+    "api-track-attachment": ("get", None, (401, 200, 404, 404, 404, 404)),
+    "api-admin-requests": ("get", None, (*STAFF, 200, 200, 403)),
+    "api-admin-requests-export": ("get", None, (*STAFF, 200, 200, 403)),
+    "api-admin-stats": ("get", None, (*STAFF, 200, 200, 403)),
+    "api-admin-request-detail": ("get", None, (*STAFF, 200, 200, 403)),
+    "api-admin-request-notes": ("post", {"body": "Checked"}, (*STAFF, 201, 201, 403)),
+    "api-admin-request-attachments": ("post", UPLOAD, (*STAFF, 201, 201, 403)),
+    "api-admin-request-attachment": ("get", None, (*STAFF, 200, 200, 403)),
+    # Emergencies. A report with an empty body: a customer's account supplies the phone and
+    # address (201); anyone else must give them (400).
+    "api-emergency-report": ("post", {}, (400, 201, 201, 400, 400, 400)),
+    "api-admin-emergencies": ("get", None, (*STAFF, 200, 200, 403)),
+    "api-admin-emergency-detail": ("get", None, (*STAFF, 200, 200, 403)),
+    "api-admin-emergency-dispatch": ("post", {}, (*STAFF, 400, 400, 403)),
+    "api-admin-emergency-classification": ("post", {}, (*STAFF, 400, 400, 403)),
+    "api-admin-emergency-steps": ("post", {}, (*STAFF, 400, 400, 403)),
+    "api-admin-emergency-records": ("post", {"kind": "note", "body": "Called back"}, (*STAFF, 201, 201, 403)),
+    "api-admin-emergency-incidents": ("post", {}, (*STAFF, 400, 400, 403)),
+    "api-admin-emergency-regulator": ("post", {"regulator": "HSE"}, (*STAFF, 201, 201, 403)),
+    "api-admin-emergency-corrections": ("post", {}, (*STAFF, 400, 400, 403)),
+    "api-admin-emergency-reviews": ("post", {"comment": "Checked"}, (*STAFF, 403, 201, 403)),
+    "api-admin-emergency-photos": ("post", UPLOAD, (*STAFF, 201, 201, 403)),
+    "api-engineer-emergencies": ("get", None, (*ENGINEERS_ONLY, 200)),
+    "api-engineer-emergency-detail": ("get", None, (*ENGINEERS_ONLY, 200)),
+    "api-engineer-emergency-steps": ("post", {"step": "en_route"}, (*ENGINEERS_ONLY, 201)),
+    "api-engineer-emergency-records": ("post", {"kind": "note", "body": "Gate locked"}, (*ENGINEERS_ONLY, 201)),
+    "api-engineer-emergency-incidents": ("post", {}, (*ENGINEERS_ONLY, 400)),
+    "api-engineer-emergency-photos": ("post", UPLOAD, (*ENGINEERS_ONLY, 201)),
 }
 
 
@@ -80,12 +111,19 @@ def test_every_api_route_has_a_row_in_the_matrix():
 
 
 @pytest.fixture
-def world(customer, other_customer):
+def world(customer, other_customer, engineer):
     service_request = ServiceRequestFactory(customer=customer)
     (attachment,) = services.service_request_attach(
         acting_user=customer, service_request=service_request, files=[SimpleUploadedFile("bill.pdf", PDF)]
     )
-    return {"request_id": service_request.pk, "attachment_id": attachment.pk, "user_id": other_customer.pk}
+    emergency = report()
+    emergency_services.emergency_dispatch(acting_user=make_dispatcher(), emergency=emergency, engineer=engineer)
+    return {
+        "request_id": service_request.pk,
+        "attachment_id": attachment.pk,
+        "user_id": other_customer.pk,
+        "emergency_id": emergency.pk,
+    }
 
 
 def url_of(name: str, world: dict) -> str:
@@ -118,11 +156,21 @@ STAFF_ROUTES = sorted(
 
 
 def snapshot() -> dict:
-    models = (ServiceRequest, RequestEvent, Attachment, User, UserAuditEvent, IdempotencyKey)
+    models = (
+        ServiceRequest,
+        RequestEvent,
+        Attachment,
+        User,
+        UserAuditEvent,
+        IdempotencyKey,
+        Emergency,
+        EmergencyEvent,
+        PriorityServicesRegistration,
+    )
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 
 
-@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("customer", 403)])
+@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("customer", 403), ("engineer", 403)])
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 @pytest.mark.parametrize("name", STAFF_ROUTES)
 def test_unsafe_methods_on_staff_routes_are_refused_and_change_nothing(request, world, name, method, role, expected):
@@ -138,3 +186,30 @@ def test_unsafe_methods_on_staff_routes_are_refused_and_change_nothing(request, 
 def test_the_staff_routes_were_found():
     """Guard the generator itself: an empty list would make the test above vacuous."""
     assert len(STAFF_ROUTES) >= 9 and "api-admin-request-detail" in STAFF_ROUTES
+
+
+ENGINEER_ROUTES = sorted(name for name, path in api_routes().items() if path.startswith("api/engineer/"))
+
+
+@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("customer", 403), ("agent", 403)])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("name", ENGINEER_ROUTES)
+def test_unsafe_methods_on_engineer_routes_are_refused_and_change_nothing(request, world, name, method, role, expected):
+    client = request.getfixturevalue(CLIENTS[role])
+    before = snapshot()
+    hostile = {"step": "cleared", "kind": "note", "body": "x", "engineer": 1, "injury": True}
+    response = call(client, method, url_of(name, world), None if method == "delete" else hostile)
+    assert response.status_code == expected, response.content[:300]
+    assert set(response.json()) == {"error", "details"}
+    assert snapshot() == before
+
+
+def test_another_engineer_gets_a_404_for_an_emergency_not_dispatched_to_them(world):
+    client = ApiClient()
+    client.login(make_engineer())
+    for name in ENGINEER_ROUTES:
+        if "<" not in api_routes()[name]:
+            continue
+        method, body, _expected = MATRIX[name]
+        response = call(client, method, url_of(name, world), body)
+        assert response.status_code == 404, (name, response.content[:300])

@@ -30,6 +30,12 @@ CONTRACT = {
     "/accounts/api/admin/users/{user_id}/": {"get", "put", "delete"},
     "/api/admin/requests/": {"get"},
     "/api/admin/requests/{request_id}/": {"get", "put", "delete"},
+    # Issue 11: gas emergencies.
+    "/api/emergencies/report/": {"post"},
+    "/api/admin/emergencies/": {"get", "post"},
+    "/api/admin/emergencies/{emergency_id}/": {"get"},
+    "/api/engineer/emergencies/": {"get"},
+    "/api/engineer/emergencies/{emergency_id}/": {"get"},
 }
 ERROR_REF = "#/components/schemas/Error"
 HTTP_METHODS = {"get", "put", "patch", "post", "delete", "head", "options", "trace"}
@@ -306,6 +312,88 @@ def _admin_stats(c):
     return "get", "/api/admin/stats/", 200, c.admin_api.get("/api/admin/stats/")
 
 
+# --- Emergencies and the Priority Services Register ------------------------------------------
+
+
+def _emergency(c):
+    """A report dispatched to the context's engineer, with a few steps recorded."""
+    from emergencies import services as emergency_services
+    from emergencies.tests.factories import report
+
+    emergency = report(reporter=c.customer)
+    emergency_services.emergency_dispatch(acting_user=c.admin_user, emergency=emergency, engineer=c.engineer)
+    emergency_services.emergency_record_step(acting_user=c.engineer, emergency=emergency, step="arrived")
+    return emergency
+
+
+def _emergency_report(c):
+    payload = {"phone": "07700900123", "address": "1 Gas Street", "inside": False, "meter_off": None}
+    return "post", "/api/emergencies/report/", 201, c.api.post("/api/emergencies/report/", payload)
+
+
+def _emergency_report_invalid(c):
+    return "post", "/api/emergencies/report/", 400, c.api.post("/api/emergencies/report/", {"inside": "perhaps"})
+
+
+def _emergency_board(c):
+    _emergency(c)
+    return "get", "/api/admin/emergencies/", 200, c.admin_api.get("/api/admin/emergencies/")
+
+
+def _emergency_phone_entry(c):
+    from django.utils import timezone
+
+    payload = {"received_at": timezone.now().isoformat(), "phone": "07700900123", "address": "2 Mill Lane"}
+    return "post", "/api/admin/emergencies/", 201, c.admin_api.post("/api/admin/emergencies/", payload)
+
+
+def _emergency_detail(c):
+    emergency = _emergency(c)
+    response = c.admin_api.get(f"/api/admin/emergencies/{emergency.pk}/")
+    return "get", "/api/admin/emergencies/{emergency_id}/", 200, response
+
+
+def _emergency_step(c):
+    emergency = _emergency(c)
+    response = c.admin_api.post(f"/api/admin/emergencies/{emergency.pk}/steps/", {"step": "made_safe"})
+    return "post", "/api/admin/emergencies/{emergency_id}/steps/", 201, response
+
+
+def _emergency_step_conflict(c):
+    emergency = _emergency(c)
+    response = c.admin_api.post(f"/api/admin/emergencies/{emergency.pk}/steps/", {"step": "cleared"})
+    return "post", "/api/admin/emergencies/{emergency_id}/steps/", 409, response
+
+
+def _engineer_list(c):
+    _emergency(c)
+    return "get", "/api/engineer/emergencies/", 200, c.engineer_api.get("/api/engineer/emergencies/")
+
+
+def _engineer_detail(c):
+    emergency = _emergency(c)
+    response = c.engineer_api.get(f"/api/engineer/emergencies/{emergency.pk}/")
+    return "get", "/api/engineer/emergencies/{emergency_id}/", 200, response
+
+
+def _engineer_record(c):
+    emergency = _emergency(c)
+    url = f"/api/engineer/emergencies/{emergency.pk}/records/"
+    response = c.engineer_api.post(url, {"kind": "advice", "body": "Keep the windows open"})
+    return "post", "/api/engineer/emergencies/{emergency_id}/records/", 201, response
+
+
+def _priority_services_put(c):
+    payload = {"categories": ["pensionable_age"], "consent": True}
+    response = c.customer_api.put("/accounts/api/account/priority-services/", payload)
+    return "put", "/accounts/api/account/priority-services/", 200, response
+
+
+def _priority_services_get_none(c):
+    response = c.customer_api.get("/accounts/api/account/priority-services/")
+    return "get", "/accounts/api/account/priority-services/", 200, response
+
+
 def _error_400(c):
     response = c.customer_api.post("/api/submit/", {"type_of_request": "Teleportation", "status": "Resolved"})
     return "post", "/api/submit/", 400, response
@@ -363,6 +451,18 @@ CASES = [
     _admin_note,
     _admin_request_assign,
     _admin_stats,
+    _emergency_report,
+    _emergency_report_invalid,
+    _emergency_board,
+    _emergency_phone_entry,
+    _emergency_detail,
+    _emergency_step,
+    _emergency_step_conflict,
+    _engineer_list,
+    _engineer_detail,
+    _engineer_record,
+    _priority_services_put,
+    _priority_services_get_none,
     _error_400,
     _error_401,
     _error_403,
@@ -377,7 +477,17 @@ class Context:
     """The clients and data every case may use."""
 
     def __init__(self, request):
-        names = ("api", "customer", "other_customer", "customer_api", "other_customer_api", "admin_user", "admin_api")
+        names = (
+            "api",
+            "customer",
+            "other_customer",
+            "customer_api",
+            "other_customer_api",
+            "admin_user",
+            "admin_api",
+            "engineer",
+            "engineer_api",
+        )
         for name in names:
             setattr(self, name, request.getfixturevalue(name))
         self.service_request = ServiceRequestFactory(customer=self.customer)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "utility_services",
+    "emergencies",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,8 @@ API_THROTTLE_RATES = {
     "register": env.str("THROTTLE_REGISTER", default="10/hour"),
     "submit": env.str("THROTTLE_SUBMIT", default="30/hour"),
     "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
+    # Anonymous emergency reports, per client address (a refused report still shows the number).
+    "emergency_report": env.str("THROTTLE_EMERGENCY_REPORT", default="10/hour"),
 }
 
 # Request size limits (413 beyond them): JSON and form bodies, and multipart uploads.
@@ -291,6 +294,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ServiceRequestStatusEnum": "utility_services.models.ServiceRequestStatus",
         "RoleEnum": "accounts.models.User.Role",
+        "ClassificationEnum": "emergencies.models.Classification",
+        "EmergencyEventKindEnum": "emergencies.models.EventKind",
+        "RequestEventKindEnum": "utility_services.models.RequestEvent.Kind",
     },
 }
 
@@ -347,6 +353,16 @@ SERVICE_REQUEST_REOPEN_DAYS = env.int("SERVICE_REQUEST_REOPEN_DAYS", default=14)
 EMERGENCY_PHONE_NUMBER = env.str("EMERGENCY_PHONE_NUMBER", default="0800 111 999")
 # Who is alerted by email of every emergency submission.
 EMERGENCY_ONCALL_EMAIL = env.list("EMERGENCY_ONCALL_EMAIL", default=["oncall@localhost"])
+# --- Gas emergencies (the `emergencies` app) -----------------------------------
+# An unattended emergency shows "at risk" this many minutes before its deadline.
+EMERGENCY_AT_RISK_MINUTES = env.int("EMERGENCY_AT_RISK_MINUTES", default=15)
+# Escalation (manage.py escalate_emergencies): alert the on-call address when an emergency is
+# still not dispatched this many minutes after receipt...
+EMERGENCY_DISPATCH_ALERT_MINUTES = env.int("EMERGENCY_DISPATCH_ALERT_MINUTES", default=10)
+# ... or not attended this many minutes before its deadline.
+EMERGENCY_ATTEND_ALERT_MINUTES = env.int("EMERGENCY_ATTEND_ALERT_MINUTES", default=15)
+# Who may record the supervisor's review: admins, and these agents (usernames).
+EMERGENCY_SUPERVISOR_USERNAMES = env.list("EMERGENCY_SUPERVISOR_USERNAMES", default=[])
 # Attachments: JPEG, PNG and PDF only (checked from the content), at most this big and this many.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_PER_REQUEST = env.int("ATTACHMENT_MAX_PER_REQUEST", default=5)

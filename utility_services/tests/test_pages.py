@@ -328,10 +328,13 @@ def test_submit_creates_the_request_and_confirms_with_its_reference(customer_pag
     assert (response.status_code, response["Location"]) == (302, portal_url(created))
     assert (created.customer, created.request_type.name, created.details) == (customer, name, "Hissing by the meter")
     assert (created.status, created.priority) == ("Pending", priority)
+    # An emergency also opens its emergency record, whose receipt is on the timeline.
+    receipt = [("emergency", customer.pk)] if priority == Priority.EMERGENCY else []
     assert [row[:2] for row in timeline(created)] == [
         ("submitted", customer.pk),
         ("attachment", customer.pk),
         ("attachment", customer.pk),
+        *receipt,
     ]
     assert sorted(created.attachments.values_list("original_name", flat=True)) == ["b.png", "meter.png"]
     detail = customer_page.page(response["Location"])

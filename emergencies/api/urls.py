@@ -1,0 +1,51 @@
+from django.urls import path
+
+from . import views
+
+ONE = "<int:emergency_id>/"
+
+urlpatterns = [
+    # Anyone: report an emergency.
+    path("emergencies/report/", views.EmergencyReportView.as_view(), name="api-emergency-report"),
+    # Dispatchers (agents, admins): the board, phone entry and the whole record.
+    path("admin/emergencies/", views.AdminEmergencyListView.as_view(), name="api-admin-emergencies"),
+    path(f"admin/emergencies/{ONE}", views.AdminEmergencyDetailView.as_view(), name="api-admin-emergency-detail"),
+    path(f"admin/emergencies/{ONE}dispatch/", views.DispatchView.as_view(), name="api-admin-emergency-dispatch"),
+    path(
+        f"admin/emergencies/{ONE}classification/",
+        views.ClassificationView.as_view(),
+        name="api-admin-emergency-classification",
+    ),
+    path(f"admin/emergencies/{ONE}steps/", views.AdminStepView.as_view(), name="api-admin-emergency-steps"),
+    path(f"admin/emergencies/{ONE}records/", views.AdminRecordView.as_view(), name="api-admin-emergency-records"),
+    path(f"admin/emergencies/{ONE}incidents/", views.AdminIncidentView.as_view(), name="api-admin-emergency-incidents"),
+    path(
+        f"admin/emergencies/{ONE}regulator-notifications/",
+        views.RegulatorNotifiedView.as_view(),
+        name="api-admin-emergency-regulator",
+    ),
+    path(
+        f"admin/emergencies/{ONE}corrections/", views.CorrectionView.as_view(), name="api-admin-emergency-corrections"
+    ),
+    path(f"admin/emergencies/{ONE}reviews/", views.ReviewView.as_view(), name="api-admin-emergency-reviews"),
+    path(f"admin/emergencies/{ONE}photos/", views.AdminPhotoView.as_view(), name="api-admin-emergency-photos"),
+    # Engineers: the emergencies dispatched to them.
+    path("engineer/emergencies/", views.EngineerEmergencyListView.as_view(), name="api-engineer-emergencies"),
+    path(
+        f"engineer/emergencies/{ONE}",
+        views.EngineerEmergencyDetailView.as_view(),
+        name="api-engineer-emergency-detail",
+    ),
+    path(f"engineer/emergencies/{ONE}steps/", views.EngineerStepView.as_view(), name="api-engineer-emergency-steps"),
+    path(
+        f"engineer/emergencies/{ONE}records/",
+        views.EngineerRecordView.as_view(),
+        name="api-engineer-emergency-records",
+    ),
+    path(
+        f"engineer/emergencies/{ONE}incidents/",
+        views.EngineerIncidentView.as_view(),
+        name="api-engineer-emergency-incidents",
+    ),
+    path(f"engineer/emergencies/{ONE}photos/", views.EngineerPhotoView.as_view(), name="api-engineer-emergency-photos"),
+]

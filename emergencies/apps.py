@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EmergenciesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "emergencies"
+    verbose_name = "Gas emergencies"
