@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("utility_services.api.urls")),
+    path("open311/v2/", include("open311.urls")),
     path("", include("utility_services.urls")),
 ]
 
