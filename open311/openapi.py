@@ -72,20 +72,41 @@ def _responses(ok: dict, *codes: int) -> dict:
     return responses
 
 
+EMPTY = {"type": "string", "maxLength": 0}
+
+
+def _optional(schema: dict) -> dict:
+    """As the spec says of optional arguments: an empty value is the same as none."""
+    return {"anyOf": [schema, EMPTY]}
+
+
+DATE_TIME = {"type": "string", "format": "date-time"}
+NUMBER_LAT = {"type": "number", "minimum": -90, "maximum": 90}
+NUMBER_LONG = {"type": "number", "minimum": -180, "maximum": 180}
+NON_BLANK = {"type": "string", "pattern": "\\S"}
 JURISDICTION = _query("jurisdiction_id", "Only needed where the endpoint serves several jurisdictions.")
 WINDOW = [
-    _query("start_date", f"Earliest requested time ({W3C}). Span at most 90 days; default the last 90 days."),
-    _query("end_date", f"Latest requested time ({W3C})."),
-]
-PAGING = [
-    _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 1000000}),
     _query(
-        "page_size", "Items per page (default and maximum 1000).", {"type": "integer", "minimum": 1, "maximum": 1000}
+        "start_date",
+        f"Earliest requested time ({W3C}). Span at most 90 days; default the last 90 days.",
+        _optional(DATE_TIME),
+    ),
+    _query("end_date", f"Latest requested time ({W3C}).", _optional(DATE_TIME)),
+]
+CODES = {"type": "string", "description": "Unknown codes match nothing."}
+STATUSES = _optional({"type": "string", "enum": ["open", "closed", "open,closed", "closed,open"]})
+IDS = {"type": "string", "pattern": "^[^,]*(,[^,]*){0,999}$", "description": "At most 1000 ids."}
+PAGING = [
+    _query("page", "Page number, from 1.", _optional({"type": "integer", "minimum": 1, "maximum": 1000000})),
+    _query(
+        "page_size",
+        "Items per page (default and maximum 1000).",
+        _optional({"type": "integer", "minimum": 1, "maximum": 1000}),
     ),
 ]
 
 
-def _form(properties: dict, required: list[str]) -> dict:
+def _form(properties: dict, required: list[str], **rules) -> dict:
     return {
         "required": True,
         "content": {
@@ -96,6 +117,7 @@ def _form(properties: dict, required: list[str]) -> dict:
                     "required": required,
                     # attribute[code]=value and attribute[code][]=value answer the service's questions.
                     "additionalProperties": {"type": "string"},
+                    **rules,
                 }
             }
         },
@@ -107,36 +129,59 @@ def _text(max_length: int, description: str = "") -> dict:
     return schema | ({"description": description} if description else {})
 
 
+def _paired(one: str, other: str, other_schema: dict) -> dict:
+    """When `one` has a value, `other` must have one too."""
+    return {"anyOf": [{"properties": {one: EMPTY}}, {"required": [other], "properties": {other: other_schema}}]}
+
+
 def document() -> dict:
     post_request = _form(
         {
             "api_key": _text(200, "The application's API key."),
             "service_code": IDENTIFIER,
-            "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            "long": {"type": "number", "minimum": -180, "maximum": 180},
+            "lat": _optional(NUMBER_LAT),
+            "long": _optional(NUMBER_LONG),
             "address_string": _text(300),
             "address_id": _text(100),
-            "email": {"type": "string", "format": "email", "maxLength": 254},
+            "email": _optional(
+                {"type": "string", "pattern": "^[a-z0-9._-]{1,40}@[a-z0-9-]{1,40}(\\.[a-z]{2,10}){1,3}$"}
+            ),
             "device_id": _text(100),
             "account_id": _text(100),
             "first_name": _text(70),
             "last_name": _text(70),
-            "phone": _text(
-                30, "7 to 15 digits, optionally starting with +; spaces, dots, dashes and brackets allowed."
+            "phone": _optional(
+                {
+                    "type": "string",
+                    "pattern": "^\\+?[0-9]{7,15}$",
+                    "description": "7 to 15 digits, optionally after +; spaces, dots, dashes and brackets are fine.",
+                }
             ),
             "description": _text(4000),
-            "media_url": {"type": "string", "format": "uri", "maxLength": 500},
+            "media_url": _optional(
+                {
+                    "type": "string",
+                    "pattern": "^https?://[a-z0-9-]{1,60}(\\.[a-z0-9-]{1,60}){1,4}(/[A-Za-z0-9._~-]{0,60}){0,5}$",
+                }
+            ),
             "jurisdiction_id": _text(100),
         },
         ["api_key", "service_code"],
+        # A location: lat and long together, or address_string, or address_id.
+        anyOf=[
+            {"required": ["lat", "long"], "properties": {"lat": NUMBER_LAT, "long": NUMBER_LONG}},
+            {"required": ["address_string"], "properties": {"address_string": NON_BLANK}},
+            {"required": ["address_id"], "properties": {"address_id": NON_BLANK}},
+        ],
+        dependentSchemas={"lat": _paired("lat", "long", NUMBER_LONG), "long": _paired("long", "lat", NUMBER_LAT)},
     )
     post_update = _form(
         {
             "api_key": _text(200),
             "service_request_id": IDENTIFIER,
-            "update_id": _text(100),
+            "update_id": _text(100) | NON_BLANK,
             "status": {"type": "string", "enum": ["OPEN", "CLOSED", "FIXED", "IN_PROGRESS", "REOPEN", "UNCHANGED"]},
-            "updated_datetime": {"type": "string", "format": "date-time"},
+            "updated_datetime": DATE_TIME,
             "description": _text(4000),
             "first_name": _text(70),
             "last_name": _text(70),
@@ -171,10 +216,10 @@ def document() -> dict:
             "get": {
                 "summary": "Search requests",
                 "parameters": [
-                    _query("service_request_id", "Comma-separated ids; overrides every other argument."),
-                    _query("service_code", "Comma-separated service codes."),
+                    _query("service_request_id", "Comma-separated ids; overrides every other argument.", IDS),
+                    _query("service_code", "Comma-separated service codes.", CODES),
                     *WINDOW,
-                    _query("status", "open, closed, or both comma-separated."),
+                    _query("status", "open, closed, or both comma-separated.", STATUSES),
                     *PAGING,
                     JURISDICTION,
                 ],

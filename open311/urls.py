@@ -47,5 +47,5 @@ urlpatterns = [
     path("tokens/<open311_id:token>.<open311_format:fmt>", views.TokenView.as_view(), name="open311-token"),
     path("servicerequestupdates.<open311_format:fmt>", views.UpdatesView.as_view(), name="open311-updates"),
     path("openapi.json", openapi.openapi_view, name="open311-openapi"),
-    re_path(r"^(?P<path>.*)$", views.not_found, name="open311-not-found"),
+    re_path(r"^(?P<path>[\s\S]*)\Z", views.not_found, name="open311-not-found"),  # newlines too
 ]

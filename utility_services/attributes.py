@@ -55,6 +55,8 @@ def _is_blank(value) -> bool:
 def _clean_one(question: RequestAttribute, value):
     """Return the answer normalised for storage, or raise ValueError with the message to show."""
     datatype = question.datatype
+    if datatype != Datatype.MULTIVALUELIST and isinstance(value, list) and len(value) == 1:
+        value = value[0]  # attribute[code][]=x for a one-value question
     if datatype in (Datatype.STRING, Datatype.TEXT, Datatype.DATETIME, Datatype.SINGLEVALUELIST):
         if not isinstance(value, str):
             raise ValueError("Send the answer as text.")
