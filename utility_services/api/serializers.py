@@ -72,7 +72,7 @@ class AttributesField(serializers.Field):
     """The answers object; its shape is checked here, its content by `attributes.clean_answers`."""
 
     default_error_messages = {
-        "invalid": "Send the answers as an object: {code: answer}.",
+        "invalid": "Send the answers as an object: {{code: answer}}.",
         "invalid_json": "In a form upload, send the answers as one JSON-encoded object.",
         "too_many": "Too many answers.",
     }
