@@ -91,6 +91,34 @@ class EmergencyReport:
     received_at: datetime | None = None
 
 
+# The seeded questions of the emergency types (utility_services migration 0007), answered
+# through Open311, the API or the portal: {code: {choice key: (Answers field, value)}}.
+_YES_NO = {"yes": True, "no": False}
+ATTRIBUTE_ANSWERS = {
+    "gas_escaping": {key: ("gas_escaping", value) for key, value in _YES_NO.items()},
+    "smell_location": {"inside": ("inside", True), "both": ("inside", True), "outside": ("inside", False)},
+    "meter_off": {"turned_off": ("meter_off", True), "cannot": ("meter_off", False)},
+    "anyone_unwell": {key: ("co_symptoms", value) for key, value in _YES_NO.items()},
+    "anyone_vulnerable": {key: ("vulnerable_present", value) for key, value in _YES_NO.items()},
+}
+
+
+def answers_from_attributes(attributes: dict) -> Answers:
+    """The emergency answers within a request's question answers; "not sure" stays unknown (None).
+
+    A Carbon Monoxide report's `symptoms` (a list) means CO symptoms unless it is only "none".
+    """
+    found = {}
+    for code, choices in ATTRIBUTE_ANSWERS.items():
+        if attributes.get(code) in choices:
+            name, value = choices[attributes[code]]
+            found[name] = value
+    symptoms = attributes.get("symptoms")
+    if isinstance(symptoms, list) and symptoms:
+        found["co_symptoms"] = any(symptom != "none" for symptom in symptoms)
+    return Answers(**found)
+
+
 def classify(answers: Answers) -> str:
     """Controlled only when turned off at the meter, no longer escaping, and nobody has CO symptoms."""
     controlled = answers.meter_off is True and answers.gas_escaping is False and answers.co_symptoms is not True
@@ -348,7 +376,7 @@ def emergency_open(
     submission: the utility had the report since then). A request that already has a record
     (reclassified away and back) gets a ``reinstated`` entry instead of a second record.
     """
-    report = report or EmergencyReport()
+    report = report or EmergencyReport(answers=answers_from_attributes(service_request.attributes or {}))
     now = timezone.now()
     existing = Emergency.objects.filter(service_request=service_request).first()
     if existing is not None:

@@ -15,7 +15,62 @@ from core.concurrency import version_of
 from emergencies.models import Emergency
 
 from . import services, workflow
-from .models import Attachment, RequestEvent, RequestType, ServiceRequest
+from .models import Attachment, RequestAttribute, RequestEvent, RequestType, ServiceRequest
+
+
+class ChoicesField(forms.CharField):
+    """A list question's choices, one per line as `key | name`, stored as [{"key", "name"}]."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 40})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(f"{choice.get('key', '')} | {choice.get('name', '')}" for choice in value)
+        return value
+
+    def to_python(self, value):
+        choices = []
+        for number, line in enumerate((value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, separator, name = line.partition("|")
+            if not separator or not key.strip() or not name.strip():
+                raise forms.ValidationError(f"Line {number}: write each choice as `key | name`.")
+            choices.append({"key": key.strip(), "name": name.strip()})
+        return choices
+
+
+class RequestAttributeForm(forms.ModelForm):
+    values = ChoicesField(
+        required=False,
+        label="Choices",
+        help_text="For list questions: one choice per line, `key | name` (e.g. `yes | Yes`).",
+    )
+
+    class Meta:
+        model = RequestAttribute
+        fields = ("order", "code", "description", "datatype", "required", "variable", "datatype_description", "values")
+
+
+class RequestAttributeInline(admin.StackedInline):
+    """The questions a type asks (Open311 attributes), edited with the type by admins."""
+
+    model = RequestAttribute
+    form = RequestAttributeForm
+    extra = 0
+    ordering = ("order", "id")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_admin
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_admin
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_admin
 
 
 class StaffOnlyAdmin(admin.ModelAdmin):
@@ -30,10 +85,19 @@ class StaffOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(RequestType)
 class RequestTypeAdmin(StaffOnlyAdmin):
-    list_display = ("name", "is_emergency", "target_resolution_hours", "is_active", "sort_order")
-    list_filter = ("is_emergency", "is_active")
+    list_display = ("name", "code", "group", "is_emergency", "target_resolution_hours", "is_active", "sort_order")
+    list_filter = ("is_emergency", "is_active", "group")
     list_editable = ("is_active", "sort_order")
-    search_fields = ("name", "description")
+    search_fields = ("name", "code", "description", "keywords")
+    prepopulated_fields = {"code": ("name",)}
+    readonly_fields = ("updated_at",)
+    inlines = (RequestAttributeInline,)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A change to the questions alone is a change to the service definition (Open311's changeset).
+        if any(formset.has_changed() for formset in formsets):
+            form.instance.save(update_fields=["updated_at"])
 
     # Agents read the catalogue; only admins change it.
     def has_change_permission(self, request, obj=None):
@@ -168,6 +232,7 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
         "postcode",
         "latitude",
         "longitude",
+        "attributes",
         "submitted_at",
         "updated_at",
         "due_at",

@@ -5,7 +5,8 @@ from django.conf import settings
 
 from accounts.models import User
 
-from .models import Priority, RequestType, ServiceRequest
+from .attributes import questions_of
+from .models import AttributeDatatype, Priority, RequestAttribute, RequestType, ServiceRequest
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -41,14 +42,84 @@ class ChooseTypeForm(forms.Form):
     )
 
 
+ATTRIBUTE_PREFIX = "attribute_"
+
+
+def question_field(question: RequestAttribute, *, required: bool) -> forms.Field:
+    """The form field for one of a type's questions; its answer is checked by `attributes.clean_answers`."""
+    common = {"label": question.description, "help_text": question.datatype_description, "required": required}
+    datatype = question.datatype
+    if datatype == AttributeDatatype.TEXT:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+    if datatype == AttributeDatatype.NUMBER:
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
+    if datatype == AttributeDatatype.DATETIME:
+        return forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
+    choices = [(value["key"], value["name"]) for value in question.values]
+    if datatype == AttributeDatatype.SINGLEVALUELIST:
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+    if datatype == AttributeDatatype.MULTIVALUELIST:
+        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+    return forms.CharField(**common)
+
+
 class SubmitForm(forms.Form):
+    """Step 2 of submitting: the type's questions, a description, where, and files."""
+
     details = forms.CharField(
         max_length=settings.SERVICE_REQUEST_DETAILS_MAX_LENGTH,
         widget=forms.Textarea,
         label="Describe the problem or request",
-        help_text="Where is it, what do you see or smell, since when, and when can we reach you?",
+        help_text="What do you see or smell, since when, and when can we reach you?",
+    )
+    address = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Where is it?",
+        help_text="Your address is filled in: change it if the problem is somewhere else.",
+    )
+    postcode = forms.CharField(max_length=16, required=False, label="Postcode")
+    latitude = forms.FloatField(
+        min_value=-90, max_value=90, required=False, label="Latitude", help_text="If you know it, e.g. 53.7965."
+    )
+    longitude = forms.FloatField(
+        min_value=-180, max_value=180, required=False, label="Longitude", help_text="If you know it, e.g. -1.5366."
     )
     files = MultipleFileField(label="Attach photos or documents")
+
+    def __init__(self, *args, request_type: RequestType, **kwargs):
+        super().__init__(*args, **kwargs)
+        questions = questions_of(request_type)
+        # Information that is not a question is shown above the form, not asked.
+        self.information = [question for question in questions if not question.variable]
+        self.questions = [question for question in questions if question.variable]
+        for question in self.questions:
+            # Emergencies are never refused for a missing answer (the service agrees).
+            required = question.required and not request_type.is_emergency
+            self.fields[ATTRIBUTE_PREFIX + question.code] = question_field(question, required=required)
+        self.order_fields([ATTRIBUTE_PREFIX + question.code for question in self.questions])
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
+            missing = "longitude" if cleaned.get("longitude") is None else "latitude"
+            if missing not in self.errors:
+                self.add_error(missing, "Give both latitude and longitude, or neither.")
+        return cleaned
+
+    def answers(self) -> dict:
+        """The answers given, {code: answer}, for the service to check."""
+        return {
+            question.code: self.cleaned_data.get(ATTRIBUTE_PREFIX + question.code)
+            for question in self.questions
+            if self.cleaned_data.get(ATTRIBUTE_PREFIX + question.code) not in (None, "", [])
+        }
+
+    def add_answer_errors(self, errors: dict[str, list[str]]) -> None:
+        """Show the service's verdict on each answer next to its question."""
+        for code, messages in errors.items():
+            name = ATTRIBUTE_PREFIX + code
+            self.add_error(name if name in self.fields else None, messages)
 
 
 class CommentForm(forms.Form):

@@ -5,6 +5,8 @@ from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -13,10 +15,24 @@ from core.identifiers import random_code
 
 
 class RequestType(models.Model):
-    """A kind of service request customers may submit (catalogue data, seeded by a migration)."""
+    """A kind of service request customers may submit (catalogue data, seeded by a migration).
+
+    Open311 calls it a service: `code` is its stable `service_code`, and its questions
+    (`attributes`) are the service definition.
+    """
 
     name = models.CharField(max_length=64, unique=True)
+    code = models.SlugField(
+        max_length=64,
+        unique=True,
+        help_text="Stable identifier for API clients (Open311's service_code): letters, digits, - and _. "
+        "Changing it breaks the clients that use it.",
+    )
     description = models.CharField(max_length=300, blank=True)
+    group = models.CharField(max_length=64, blank=True, help_text="A category clients group types by (Open311).")
+    keywords = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated synonyms that help people find this type (Open311)."
+    )
     target_resolution_hours = models.PositiveIntegerField(
         default=120, help_text="Service-level target: hours from submission to resolution."
     )
@@ -25,6 +41,7 @@ class RequestType(models.Model):
     )
     is_active = models.BooleanField(default=True, help_text="Inactive types cannot be chosen for new requests.")
     sort_order = models.PositiveSmallIntegerField(default=100)
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last change to the type or its questions.")
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -35,6 +52,105 @@ class RequestType(models.Model):
     @property
     def target_resolution_time(self) -> timedelta:
         return timedelta(hours=self.target_resolution_hours)
+
+
+attribute_code_validator = RegexValidator(
+    regex=r"^[A-Za-z0-9_]+\Z",
+    message="Use letters, digits and underscores only (it is sent as attribute[code]).",
+)
+
+
+class AttributeDatatype(models.TextChoices):
+    """What kind of answer a question takes (Open311's attribute datatypes)."""
+
+    STRING = "string", "Short text (one line)"
+    NUMBER = "number", "Number"
+    DATETIME = "datetime", "Date and time"
+    TEXT = "text", "Long text"
+    SINGLEVALUELIST = "singlevaluelist", "One choice from a list"
+    MULTIVALUELIST = "multivaluelist", "Several choices from a list"
+
+
+class RequestAttribute(models.Model):
+    """A question a request type asks (Open311: a service-definition attribute).
+
+    Answers are stored on the request (`ServiceRequest.attributes`, keyed by `code`)
+    and checked by `attributes.clean_answers`, whichever interface they come through.
+    """
+
+    Datatype = AttributeDatatype
+    LIST_DATATYPES = (Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST)
+
+    request_type = models.ForeignKey(RequestType, on_delete=models.CASCADE, related_name="attributes")
+    code = models.CharField(
+        max_length=64,
+        validators=[attribute_code_validator],
+        help_text="Stable identifier of the question, unique within the type; answers are keyed by it.",
+    )
+    description = models.CharField(max_length=300, help_text="The question, as the person answering reads it.")
+    order = models.PositiveSmallIntegerField(help_text="Position in the form: 1 first. Unique within the type.")
+    datatype = models.CharField(max_length=16, choices=Datatype.choices, default=Datatype.STRING)
+    required = models.BooleanField(
+        default=False,
+        help_text="An answer is needed to submit. Never enforced for emergency types: "
+        "an emergency report is not refused for a missing answer.",
+    )
+    variable = models.BooleanField(
+        default=True, help_text="Untick for information shown to the reporter that is not a question."
+    )
+    datatype_description = models.CharField(
+        max_length=200, blank=True, help_text="A hint on the expected format, e.g. 'The 5 black digits'."
+    )
+    values = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The choices of a list question: [{"key": ..., "name": ...}, ...].',
+    )
+
+    class Meta:
+        ordering = ["request_type", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request_type", "code"], name="attribute_code_unique"),
+            models.UniqueConstraint(fields=["request_type", "order"], name="attribute_order_unique"),
+            models.CheckConstraint(condition=models.Q(order__gte=1), name="attribute_order_positive"),
+            models.CheckConstraint(
+                condition=models.Q(datatype__in=AttributeDatatype.values), name="attribute_datatype_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_type}: {self.code}"
+
+    @property
+    def is_list(self) -> bool:
+        return self.datatype in self.LIST_DATATYPES
+
+    @property
+    def value_names(self) -> dict[str, str]:
+        """The list's choices, {key: name}."""
+        return {str(value["key"]): value["name"] for value in self.values or []}
+
+    def clean(self):
+        values = self.values or []
+        if not isinstance(values, list) or not all(
+            isinstance(value, dict)
+            and set(value) == {"key", "name"}
+            and isinstance(value["key"], str)
+            and isinstance(value["name"], str)
+            and value["key"].strip()
+            and value["name"].strip()
+            for value in values
+        ):
+            raise ValidationError({"values": "Each choice needs a key and a name."})
+        keys = [value["key"] for value in values]
+        if len(set(keys)) != len(keys):
+            raise ValidationError({"values": "Each choice needs its own key."})
+        if self.is_list and not values:
+            raise ValidationError({"values": "A list question needs at least one choice."})
+        if not self.is_list and values:
+            raise ValidationError({"values": "Only list questions have choices."})
+        if self.required and not self.variable:
+            raise ValidationError({"required": "Information that is not a question cannot be required."})
 
 
 class ServiceRequestStatus(models.TextChoices):
@@ -135,6 +251,8 @@ class ServiceRequest(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="service_requests")
     details = models.TextField()
+    # Answers to the type's questions, {code: value}, as checked by attributes.clean_answers.
+    attributes = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=ServiceRequestStatus.choices, default=ServiceRequestStatus.PENDING)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     assignee = models.ForeignKey(

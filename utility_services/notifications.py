@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from .attributes import describe_answers
 from .emergency import safety_notice
 from .models import RequestEvent, ServiceRequest
 
@@ -64,5 +65,5 @@ def notify_oncall_of_emergency(service_request: ServiceRequest) -> None:
     _send_after_commit(
         "oncall_emergency",
         list(settings.EMERGENCY_ONCALL_EMAIL),
-        {"service_request": service_request, "notice": safety_notice()},
+        {"service_request": service_request, "notice": safety_notice(), "answers": describe_answers(service_request)},
     )

@@ -1,6 +1,7 @@
 """Read-only reports over service requests: queue statistics and the CSV export."""
 
 import csv
+import json
 from collections.abc import Iterator
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F
@@ -31,6 +32,7 @@ CSV_COLUMNS = [
     "postcode",
     "latitude",
     "longitude",
+    "attributes",
 ]
 
 
@@ -118,6 +120,7 @@ def csv_rows(queryset) -> Iterator[str]:
                     request.postcode,
                     "" if request.latitude is None else request.latitude,
                     "" if request.longitude is None else request.longitude,
+                    json.dumps(request.attributes, ensure_ascii=False) if request.attributes else "",
                 )
             ]
         )

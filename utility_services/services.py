@@ -8,6 +8,7 @@ and the Django admin all call these, so a rule is written once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -23,6 +24,7 @@ from emergencies.models import Emergency
 
 from . import notifications, search, workflow
 from .attachments import validate_uploads
+from .attributes import clean_answers
 from .models import Attachment, Priority, RequestEvent, RequestType, ServiceRequest, generate_reference
 
 logger = logging.getLogger(__name__)
@@ -141,16 +143,20 @@ def service_request_submit(
     contact_phone: str = "",
     emergency_report=None,
     entered_by: User | None = None,
+    attributes: Mapping | None = None,
 ) -> ServiceRequest:
     """File a new request: Pending, due by its type's target, emergencies flagged.
 
     `customer` is the account submitting it, or None for a report made without one
     (then the contact fields say who to call back). The location defaults to the
-    customer's address. An emergency type also gets its emergency record, in this
-    transaction, whatever the channel (`emergencies.services.emergency_open`), with the
-    answers of `emergency_report` (an `emergencies.services.EmergencyReport`) when given.
-    `entered_by` is the staff member who typed in a phoned-in report (the timeline's actor).
+    customer's address. `attributes` answers the type's questions ({code: answer}):
+    every wrong answer is refused at once (`attributes.InvalidAnswers`). An emergency
+    type also gets its emergency record, in this transaction, whatever the channel
+    (`emergencies.services.emergency_open`), with the answers of `emergency_report` (an
+    `emergencies.services.EmergencyReport`) when given. `entered_by` is the staff member
+    who typed in a phoned-in report (the timeline's actor).
     """
+    answers = clean_answers(request_type, attributes)
     files = list(files)
     content_types = validate_uploads(files) if files else []
     now = timezone.now()
@@ -160,6 +166,7 @@ def service_request_submit(
         customer=customer,
         request_type=request_type,
         details=details,
+        attributes=answers,
         priority=Priority.EMERGENCY if request_type.is_emergency else Priority.NORMAL,
         channel=channel,
         address=address,
@@ -432,3 +439,46 @@ def service_request_delete(*, acting_user: User, service_request: ServiceRequest
     files = [attachment.file for attachment in locked.attachments.all()]
     locked.delete()
     transaction.on_commit(lambda: [file.delete(save=False) for file in files])
+
+
+@transaction.atomic
+def service_request_add_reporter_update(
+    *, service_request: ServiceRequest, body: str, author_name: str, reopen: bool = False
+) -> list[RequestEvent]:
+    """Record an update sent by another system on the reporter's behalf (Open311's servicerequestupdates).
+
+    It is a public comment by `author_name`, not by an account, and the assignee is told.
+    With `reopen`, a Resolved request is reopened as its customer could (within the reopen
+    window); nothing else about the workflow can be changed this way. Returns the events
+    written: the comment, then the reopening if there was one.
+    """
+    locked = _lock(service_request)
+    comment = RequestEvent.objects.create(
+        service_request=locked,
+        request_reference=locked.reference,
+        kind=Kind.COMMENT,
+        actor=None,
+        actor_name=author_name[:150],
+        body=body,
+    )
+    events = [comment]
+    if reopen and workflow.customer_can_reopen(locked):
+        new_status = workflow.reopen_status(locked)
+        _change_status(locked, new_status)
+        events.append(
+            RequestEvent.objects.create(
+                service_request=locked,
+                request_reference=locked.reference,
+                kind=Kind.REOPENED,
+                actor=None,
+                actor_name=author_name[:150],
+                field="status",
+                old_value=Status.RESOLVED,
+                new_value=new_status,
+            )
+        )
+        locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", "updated_at"])
+    else:
+        locked.save(update_fields=["updated_at"])
+    notifications.notify_assignee_of_comment(locked, comment)
+    return events

@@ -23,6 +23,7 @@ from core.throttling import page_rate_limited
 
 from . import services, workflow
 from .api.filters import CustomerRequestFilter, StaffRequestFilter
+from .attributes import InvalidAnswers, describe_answers
 from .emergency import safety_notice
 from .forms import (
     AttachmentForm,
@@ -106,8 +107,13 @@ def request_new(request):
 @require_http_methods(["GET", "POST"])
 def request_new_details(request, type_id):
     """Step 2: describe it and attach files. For an emergency, the safety notice comes first."""
-    request_type = get_object_or_404(RequestType, pk=type_id, is_active=True)
-    form = SubmitForm(request.POST or None, request.FILES or None)
+    request_type = get_object_or_404(RequestType.objects.prefetch_related("attributes"), pk=type_id, is_active=True)
+    form = SubmitForm(
+        request.POST or None,
+        request.FILES or None,
+        request_type=request_type,
+        initial={"address": request.user.address},
+    )
     notice = safety_notice() if request_type.is_emergency else None
     context = {"form": form, "request_type": request_type, "notice": notice}
     if request.method == "POST" and form.is_valid():
@@ -126,7 +132,14 @@ def request_new_details(request, type_id):
                 details=form.cleaned_data["details"],
                 files=form.cleaned_data["files"],
                 channel=ServiceRequest.Channel.WEB,
+                address=form.cleaned_data["address"] or None,
+                postcode=form.cleaned_data["postcode"],
+                latitude=form.cleaned_data["latitude"],
+                longitude=form.cleaned_data["longitude"],
+                attributes=form.answers(),
             )
+        except InvalidAnswers as exc:
+            form.add_answer_errors(exc.errors)
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
@@ -195,6 +208,7 @@ def request_detail(request, pk):
                 attachment for attachment in service_request.attachments.all() if not attachment.is_internal
             ],
             "forms": forms,
+            "answers": describe_answers(service_request),
             "notice": safety_notice() if service_request.request_type.is_emergency else None,
             "can_cancel": workflow.customer_can_cancel(service_request),
             "can_reopen": workflow.customer_can_reopen(service_request),
@@ -294,6 +308,7 @@ def staff_request_detail(request, pk):
         {
             "sr": service_request,
             "events": service_request.events.all(),
+            "answers": describe_answers(service_request),
             "forms": forms,
             "notice": safety_notice() if service_request.request_type.is_emergency else None,
             "allowed": workflow.allowed_transitions(service_request.status),

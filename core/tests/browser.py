@@ -20,12 +20,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from playwright.sync_api import Locator, Page, sync_playwright
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD
+from utility_services.tests.factories import seed_request_type_catalogue
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -198,8 +198,7 @@ def playwright_driver(django_db_setup):
 @pytest.fixture
 def request_types(transactional_db):
     """Seed the request-type catalogue as its data migration does (transactional tests flush it)."""
-    migration = importlib.import_module("utility_services.migrations.0002_seed_request_types")
-    migration.seed(apps, None)
+    seed_request_type_catalogue()
 
 
 @pytest.fixture

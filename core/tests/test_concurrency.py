@@ -4,7 +4,6 @@ The last group runs against pytest-django's live server with several threads sen
 same moment, so the row locks (MariaDB) and IMMEDIATE transactions (SQLite) are what is tested.
 """
 
-import importlib
 import itertools
 import json
 import re
@@ -17,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from http.cookiejar import CookieJar
 
 import pytest
-from django.apps import apps
 from django.db import connections
 from django.db.utils import load_backend
 
@@ -26,7 +24,7 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from core.models import IdempotencyKey
 from utility_services import workflow
 from utility_services.models import RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
+from utility_services.tests.factories import ServiceRequestFactory, seed_request_type_catalogue
 
 ETAG = re.compile(r'^"(?P<pk>[0-9]+)-(?P<version>[0-9]+)"$')
 
@@ -344,7 +342,7 @@ def serve(live_server, transactional_db, tmp_path):
     as in production; the test then checks the outcome over HTTP.
     """
     # An earlier transactional test may have flushed the seeded catalogue.
-    importlib.import_module("utility_services.migrations.0002_seed_request_types").seed(apps, None)
+    seed_request_type_catalogue()
     connection = connections["default"]
     httpd = live_server.thread.httpd
     shared = httpd.connections_override

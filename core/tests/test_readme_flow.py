@@ -1,16 +1,15 @@
 """The original README's flow, end to end over real HTTP, as a Postman user or a curl script drives it."""
 
-import importlib
 import json
 import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
 
 import pytest
-from django.apps import apps
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
+from utility_services.tests.factories import seed_request_type_catalogue
 
 STRONG_PASSWORD = "Blue-Kettle-Harbour-42"
 
@@ -58,8 +57,7 @@ def request_type_catalogue(transactional_db):
     (`serialized_rollback` cannot restore it after such a flush: the content types that flush
     recreates collide with the serialized copy.)
     """
-    migration = importlib.import_module("utility_services.migrations.0002_seed_request_types")
-    migration.seed(apps, None)
+    seed_request_type_catalogue()
 
 
 def test_readme_flow_over_real_http(live_server, request_type_catalogue):

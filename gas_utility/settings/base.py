@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "utility_services",
     "emergencies",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -363,6 +364,22 @@ EMERGENCY_DISPATCH_ALERT_MINUTES = env.int("EMERGENCY_DISPATCH_ALERT_MINUTES", d
 EMERGENCY_ATTEND_ALERT_MINUTES = env.int("EMERGENCY_ATTEND_ALERT_MINUTES", default=15)
 # Who may record the supervisor's review: admins, and these agents (usernames).
 EMERGENCY_SUPERVISOR_USERNAMES = env.list("EMERGENCY_SUPERVISOR_USERNAMES", default=[])
+# --- Open311 GeoReport v2 (/open311/v2/) ----------------------------------------
+# Only needed when the endpoint serves several jurisdictions; when set, a request naming
+# another jurisdiction_id is a 404.
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
+# agency_responsible on every request.
+OPEN311_AGENCY_RESPONSIBLE = env.str("OPEN311_AGENCY_RESPONSIBLE", default="Gas Utility Service")
+# The discovery document's contact and key_service texts, and its endpoint type (production or test).
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="Write to the gas utility's service desk.")
+OPEN311_KEY_SERVICE = env.str(
+    "OPEN311_KEY_SERVICE", default="API keys are issued by the utility's administrators: ask the service desk."
+)
+OPEN311_ENDPOINT_TYPE = env.str("OPEN311_ENDPOINT_TYPE", default="production")
+# Rates, as requests/period: each API key (unless its application sets its own), and reads
+# without a key, per client address. Counters live in the default cache (Redis when set).
+OPEN311_KEY_RATE = env.str("OPEN311_KEY_RATE", default="60/min")
+OPEN311_READ_RATE = env.str("OPEN311_READ_RATE", default="300/min")
 # Attachments: JPEG, PNG and PDF only (checked from the content), at most this big and this many.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_PER_REQUEST = env.int("ATTACHMENT_MAX_PER_REQUEST", default=5)

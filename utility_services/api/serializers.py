@@ -1,5 +1,7 @@
 """JSON shapes of the service-request API: what customers and staff send and see."""
 
+import json
+
 from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
@@ -10,7 +12,7 @@ from core.serializers import StrictInputSerializer
 
 from .. import workflow
 from ..emergency import safety_notice
-from ..models import Attachment, Priority, RequestEvent, RequestType, ServiceRequest
+from ..models import Attachment, Priority, RequestAttribute, RequestEvent, RequestType, ServiceRequest
 
 # --- Fields ---------------------------------------------------------------------------
 
@@ -44,6 +46,51 @@ class PriorityField(serializers.ChoiceField):
 
     def to_representation(self, value):
         return Priority(value).label
+
+
+ANSWER_SCHEMA = {
+    "oneOf": [
+        {"type": "string", "maxLength": 4000},
+        {"type": "number"},
+        {"type": "array", "items": {"type": "string", "maxLength": 300}, "maxItems": 50},
+    ]
+}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": ANSWER_SCHEMA,
+        "maxProperties": 50,
+        "description": "Answers to the type's questions (see GET /api/request-types/): {code: answer}. "
+        "Text for string, text, datetime (ISO 8601) and singlevaluelist (the value's key); a number for number; "
+        "a list of keys for multivaluelist. In multipart/form-data, send this object JSON-encoded in one "
+        "`attributes` field. Each wrong answer is a 400 under details.attributes.<code>.",
+    }
+)
+class AttributesField(serializers.Field):
+    """The answers object; its shape is checked here, its content by `attributes.clean_answers`."""
+
+    default_error_messages = {
+        "invalid": "Send the answers as an object: {{code: answer}}.",
+        "invalid_json": "In a form upload, send the answers as one JSON-encoded object.",
+        "too_many": "Too many answers.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):  # multipart/form-data: one JSON-encoded field
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid_json")
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        if len(data) > 50:
+            self.fail("too_many")
+        return data
+
+    def to_representation(self, value):
+        return value
 
 
 def _text_field(**kwargs):
@@ -81,6 +128,7 @@ class LocationInputSerializer(StrictInputSerializer):
 class SubmitSerializer(LocationInputSerializer):
     type_of_request = RequestTypeField()
     details = _text_field()
+    attributes = AttributesField(required=False)
     files = _files_field(required=False)
 
 
@@ -205,6 +253,7 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
             "postcode",
             "latitude",
             "longitude",
+            "attributes",
             "safety_notice",
             "can_cancel",
             "can_reopen",
@@ -294,6 +343,7 @@ class StaffServiceRequestSerializer(serializers.ModelSerializer):
             "postcode",
             "latitude",
             "longitude",
+            "attributes",
             "submitted_at",
             "updated_at",
             "due_at",
@@ -326,8 +376,26 @@ class StaffServiceRequestDetailSerializer(StaffServiceRequestSerializer):
         return AttachmentSerializer(service_request.attachments.all(), many=True, context=context).data
 
 
+class AttributeValueSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+
+
+class RequestAttributeSerializer(serializers.ModelSerializer):
+    """A question the type asks; answer it in `attributes` under its `code`."""
+
+    values = AttributeValueSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RequestAttribute
+        fields = ["code", "description", "order", "datatype", "required", "variable", "datatype_description", "values"]
+        read_only_fields = fields
+
+
 class RequestTypeSerializer(serializers.ModelSerializer):
+    attributes = RequestAttributeSerializer(many=True, read_only=True)
+
     class Meta:
         model = RequestType
-        fields = ["name", "description", "is_emergency", "target_resolution_hours"]
+        fields = ["name", "code", "description", "is_emergency", "target_resolution_hours", "attributes"]
         read_only_fields = fields

@@ -60,7 +60,7 @@ class RequestTypeListView(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = RequestTypeSerializer
     pagination_class = None
-    queryset = RequestType.objects.filter(is_active=True).order_by("sort_order", "name")
+    queryset = RequestType.objects.filter(is_active=True).prefetch_related("attributes").order_by("sort_order", "name")
 
     @extend_schema(summary="List request types")
     def get(self, request):
@@ -95,6 +95,7 @@ class SubmitView(generics.GenericAPIView):
             postcode=data.get("postcode", ""),
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),
+            attributes=data.get("attributes"),
         )
         message = f"Service request {service_request.reference} submitted successfully"
         if service_request.is_emergency:

@@ -1,5 +1,9 @@
+import importlib
+
 import factory
+from django.apps import apps
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.tests.factories import UserFactory
 from utility_services import search
@@ -24,3 +28,21 @@ class ServiceRequestFactory(factory.django.DjangoModelFactory):
         """Index the request for search, as the submit service does."""
         if create:
             search.index_requests([self])
+
+
+def seed_request_type_catalogue() -> None:
+    """Seed the request types and their questions as the data migrations do (transactional tests flush them)."""
+    catalogue = importlib.import_module("utility_services.migrations.0002_seed_request_types")
+    questions = importlib.import_module("utility_services.migrations.0007_request_type_code_and_questions")
+    for order, (name, description, hours, emergency) in enumerate(catalogue.REQUEST_TYPES, start=1):
+        RequestType.objects.update_or_create(
+            name=name,
+            defaults={
+                "code": slugify(name),
+                "description": description,
+                "target_resolution_hours": hours,
+                "is_emergency": emergency,
+                "sort_order": order * 10,
+            },
+        )
+    questions.seed(apps, None)

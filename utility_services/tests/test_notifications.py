@@ -2,13 +2,11 @@
 cost of the change itself when the mail server fails.
 """
 
-import importlib
 import logging
 import smtplib
 import socket
 
 import pytest
-from django.apps import apps
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
@@ -16,7 +14,7 @@ from django.db import connection
 
 from core.tests.assertions import success_data
 from utility_services.models import RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
+from utility_services.tests.factories import ServiceRequestFactory, seed_request_type_catalogue
 from utility_services.tests.test_lifecycle import SUBMIT, staff_url, track_url
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +198,7 @@ def test_email_waits_for_the_commit(request, action, assigned_request, django_ca
 
 @pytest.fixture
 def request_type_catalogue(transactional_db):
-    importlib.import_module("utility_services.migrations.0002_seed_request_types").seed(apps, None)
+    seed_request_type_catalogue()
 
 
 @pytest.fixture

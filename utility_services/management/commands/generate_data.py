@@ -261,6 +261,7 @@ class Command(BaseCommand):
             "contact_name",
             "contact_email",
             "contact_phone",
+            "attributes",
         ]
         event_columns = [
             "service_request_id",
@@ -337,6 +338,7 @@ class Command(BaseCommand):
             "",
             "",
             "",
+            "{}",  # no answers to the type's questions
         )
 
         def event(kind, actor, when, *, internal=False, field="", old="", new=""):

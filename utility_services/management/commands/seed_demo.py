@@ -25,6 +25,12 @@ DEMO_REQUESTS = [
     ("bob", "Meter Reading", "Reading 04512 taken on the 1st.", "On Hold"),
     ("bob", "Gas Leak", "Faint smell of gas near the outside meter box since this morning.", None),
 ]
+# Answers to the questions of the demo requests' types.
+DEMO_ANSWERS = {
+    "Meter Reading": {"reading": 4512, "meter_serial": "E6S12345678901"},
+    "Gas Leak": {"gas_escaping": "yes", "smell_location": "outside", "meter_off": "not_tried"},
+    "Billing Query": {"bill_date": "2026-11-02"},
+}
 
 
 class Command(BaseCommand):
@@ -65,7 +71,10 @@ class Command(BaseCommand):
         agent = users["agent"]
         for username, type_name, details, status in DEMO_REQUESTS:
             request = services.service_request_submit(
-                customer=users[username], request_type=RequestType.objects.get(name=type_name), details=details
+                customer=users[username],
+                request_type=RequestType.objects.get(name=type_name),
+                details=details,
+                attributes=DEMO_ANSWERS.get(type_name),
             )
             if status:
                 services.service_request_update(
