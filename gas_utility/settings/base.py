@@ -363,6 +363,8 @@ EMERGENCY_DISPATCH_ALERT_MINUTES = env.int("EMERGENCY_DISPATCH_ALERT_MINUTES", d
 EMERGENCY_ATTEND_ALERT_MINUTES = env.int("EMERGENCY_ATTEND_ALERT_MINUTES", default=15)
 # Who may record the supervisor's review: admins, and these agents (usernames).
 EMERGENCY_SUPERVISOR_USERNAMES = env.list("EMERGENCY_SUPERVISOR_USERNAMES", default=[])
+# The dispatch board page refreshes itself this often, in seconds (0: never).
+EMERGENCY_BOARD_REFRESH_SECONDS = env.int("EMERGENCY_BOARD_REFRESH_SECONDS", default=30)
 # Attachments: JPEG, PNG and PDF only (checked from the content), at most this big and this many.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_PER_REQUEST = env.int("ATTACHMENT_MAX_PER_REQUEST", default=5)
