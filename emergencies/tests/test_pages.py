@@ -803,6 +803,21 @@ def test_a_refused_staff_action_shows_why_and_records_nothing(agent, engineer, a
     assert record_rows(emergency) == before
 
 
+def test_a_closed_record_offers_no_dispatch_and_a_stale_form_is_refused_with_the_reason(agent, engineer, dispatched):
+    client = logged_in(agent)
+    stale = client.page(staff_url(dispatched))  # opened while the record was still open
+    for step in ("arrived", "made_safe", "cleared"):
+        services.emergency_record_step(acting_user=engineer, emergency=dispatched, step=step)
+    assert not client.page(staff_url(dispatched)).has_form("dispatch")
+
+    values = {**stale.form_values(stale.form("dispatch")), "dispatch-engineer": str(make_engineer().pk)}
+    response = client.post(staff_url(dispatched), values)
+
+    assert response.status_code == 200
+    assert "This emergency is repaired and cleared: it cannot be dispatched." in Page(response).error_summary()
+    assert not dispatched.events.filter(kind="dispatched").exclude(engineer=engineer).exists()
+
+
 def test_only_supervisors_see_and_record_the_review(settings, agent, admin_user):
     emergency = phoned(agent, 5)
     agent_page = logged_in(agent).page(staff_url(emergency))
