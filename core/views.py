@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from core.exceptions import error_body
 from core.middleware import is_api_path
+from utility_services.emergency import safety_notice
 
 
 def csrf_failure(request, reason: str = ""):
@@ -22,9 +23,7 @@ def csrf_failure(request, reason: str = ""):
             ),
             status=403,
         )
-    from utility_services.emergency import safety_notice
-
-    return render(request, "403_csrf.html", {"notice": safety_notice(), "reason": reason}, status=403)
+    return render(request, "403_csrf.html", {"notice": safety_notice()}, status=403)
 
 
 def healthz(request):
