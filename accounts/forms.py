@@ -1,10 +1,13 @@
-"""Forms of the account pages (register, profile). Their saves go through `accounts.services`."""
+"""Forms of the account pages (register, profile, Priority Services Register).
+
+Their saves go through `accounts.services`.
+"""
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from .models import User
+from .models import PriorityServicesCategory, User
 
 
 class ContactDetailsForm(forms.Form):
@@ -58,3 +61,23 @@ class RegistrationForm(ContactDetailsForm):
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class PriorityServicesForm(forms.Form):
+    categories = forms.MultipleChoiceField(
+        choices=PriorityServicesCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Why do you need priority help?",
+    )
+    needs = forms.CharField(
+        max_length=500,
+        required=False,
+        label="What help do you need?",
+        help_text="In your words, e.g. 'I use oxygen at night' or 'I cannot hear the doorbell'.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    consent = forms.BooleanField(
+        label="I agree that the gas utility keeps these details on its Priority Services Register "
+        "and shows them to its dispatchers and engineers in an emergency.",
+        error_messages={"required": "We need your consent to keep these details."},
+    )

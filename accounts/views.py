@@ -7,15 +7,17 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from core.exceptions import ServiceError
 from core.throttling import page_rate_limited
 
 from . import services
-from .forms import ContactDetailsForm, RegistrationForm
+from .forms import ContactDetailsForm, PriorityServicesForm, RegistrationForm
+from .models import PriorityServicesRegistration, User
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -37,13 +39,16 @@ def _too_many(request, form, render_invalid, wait: int):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login, landing staff on the queue and customers on their requests."""
+    """Django's login, landing staff on the queue, engineers on their emergencies, customers on their requests."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
-        return reverse("staff-queue" if self.request.user.is_staff else "portal-request-list")
+        user = self.request.user
+        if user.is_staff:
+            return reverse("staff-queue")
+        return reverse("engineer-home" if user.is_engineer else "portal-request-list")
 
 
 @require_http_methods(["GET", "POST"])
@@ -88,4 +93,35 @@ def profile(request):
         else:
             messages.success(request, "Your contact details were saved.")
             return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    registration = PriorityServicesRegistration.objects.filter(user=user).first()
+    return render(request, "accounts/profile.html", {"form": form, "registration": registration})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def priority_services(request):
+    """My Priority Services Register entry: join (with consent), change it, or withdraw."""
+    user = request.user
+    if user.role != User.Role.CUSTOMER:
+        raise PermissionDenied("The Priority Services Register is for customer accounts.")
+    registration = PriorityServicesRegistration.objects.filter(user=user).first()
+    action = request.POST.get("action") if request.method == "POST" else None
+    initial = {"categories": registration.categories, "needs": registration.needs} if registration else None
+    form = PriorityServicesForm(request.POST if action == "register" else None, initial=initial)
+    if action == "withdraw":
+        try:
+            services.priority_services_withdraw(acting_user=user, user=user)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "You are no longer on the Priority Services Register.")
+        return redirect("priority-services")
+    if action == "register" and form.is_valid():
+        try:
+            services.priority_services_register(acting_user=user, user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "You are on the Priority Services Register.")
+            return redirect("priority-services")
+    return render(request, "accounts/priority_services.html", {"form": form, "registration": registration})

@@ -33,13 +33,14 @@ class ClientAddressThrottle(ScopedThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-def page_rate_limited(request, scope: str) -> int | None:
+def page_rate_limited(request, scope: str, *, per_address: bool = False) -> int | None:
     """For the web pages: the seconds to wait if `request` is over its `scope` rate, else None.
 
     The pages share the API's rates and counters, so a limit cannot be dodged by switching
-    from the API to the web form.
+    from the API to the web form. `per_address` counts by the client's address even when
+    logged in, as `ClientAddressThrottle` does for the API view of the same scope.
     """
-    throttle = ScopedThrottle()
+    throttle = ClientAddressThrottle() if per_address else ScopedThrottle()
     if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
         return None
     return int(throttle.wait() or 60)

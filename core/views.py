@@ -1,17 +1,20 @@
 """Project-wide views: CSRF failures, error pages and health checks."""
 
 import sys
+from html import escape
 
+from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
-from django.views import csrf
+from django.shortcuts import render
 
 from core.exceptions import error_body
 from core.middleware import is_api_path
+from utility_services.emergency import safety_notice
 
 
 def csrf_failure(request, reason: str = ""):
-    """Explain a CSRF failure: JSON under the API, Django's page elsewhere."""
+    """Explain a CSRF failure: JSON under the API; elsewhere a page with the safety notice (never a dead end)."""
     if is_api_path(request.path):
         return JsonResponse(
             error_body(
@@ -20,7 +23,7 @@ def csrf_failure(request, reason: str = ""):
             ),
             status=403,
         )
-    return csrf.csrf_failure(request, reason=reason)
+    return render(request, "403_csrf.html", {"notice": safety_notice()}, status=403)
 
 
 def healthz(request):
@@ -57,8 +60,14 @@ def server_error(request):
     if is_api_path(request.path):
         response = JsonResponse(error_body(message), status=status)
     else:
+        # Rendered without templates or the database, and still with the gas-emergency number.
+        phone = escape(settings.EMERGENCY_PHONE_NUMBER)
         response = HttpResponse(
-            f"<!DOCTYPE html><title>{status}</title><h1>{message}</h1>", status=status, content_type="text/html"
+            f"<!DOCTYPE html><html lang=en><title>{status}</title><h1>{message}</h1>"
+            f"<p><strong>Smell gas?</strong> Leave the property now and call "
+            f'<a href="tel:{phone.replace(" ", "")}">{phone}</a> (24 hours, free).</p></html>',
+            status=status,
+            content_type="text/html",
         )
     if outage:
         response["Retry-After"] = "5"

@@ -16,10 +16,12 @@ from django.forms import CheckboxSelectMultiple, SelectMultiple
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import PriorityServicesRegistration
 from core.concurrency import version_of
 from core.exceptions import ServiceError
 from core.pagination import CappedCountPaginator, page_of
 from core.throttling import page_rate_limited
+from emergencies.models import Emergency
 
 from . import services, workflow
 from .api.filters import CustomerRequestFilter, StaffRequestFilter
@@ -312,5 +314,10 @@ def staff_request_detail(request, pk):
             "forms": forms,
             "notice": safety_notice() if service_request.request_type.is_emergency else None,
             "allowed": workflow.allowed_transitions(service_request.status),
+            # Its gas-emergency record (kept when reclassified away) and the customer's register entry.
+            "emergency": Emergency.objects.filter(service_request=service_request).first(),
+            "registration": PriorityServicesRegistration.objects.filter(user_id=service_request.customer_id).first()
+            if service_request.customer_id
+            else None,
         },
     )

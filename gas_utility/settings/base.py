@@ -380,6 +380,8 @@ OPEN311_ENDPOINT_TYPE = env.str("OPEN311_ENDPOINT_TYPE", default="production")
 # without a key, per client address. Counters live in the default cache (Redis when set).
 OPEN311_KEY_RATE = env.str("OPEN311_KEY_RATE", default="60/min")
 OPEN311_READ_RATE = env.str("OPEN311_READ_RATE", default="300/min")
+# The dispatch board page refreshes itself this often, in seconds (0: never).
+EMERGENCY_BOARD_REFRESH_SECONDS = env.int("EMERGENCY_BOARD_REFRESH_SECONDS", default=30)
 # Attachments: JPEG, PNG and PDF only (checked from the content), at most this big and this many.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_PER_REQUEST = env.int("ATTACHMENT_MAX_PER_REQUEST", default=5)

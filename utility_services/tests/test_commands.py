@@ -3,7 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.models import User
+from accounts.models import PriorityServicesRegistration, User
+from emergencies.models import Emergency
 from utility_services.models import RequestSearchTerm, ServiceRequest
 
 pytestmark = pytest.mark.django_db
@@ -14,11 +15,23 @@ def test_seed_demo_creates_the_readme_accounts_and_requests_and_can_run_twice(ca
     call_command("seed_demo")
 
     roles = dict(User.objects.values_list("username", "role"))
-    assert roles == {"admin": "admin", "agent": "agent", "alice": "customer", "bob": "customer"}
+    assert roles == {"admin": "admin", "agent": "agent", "alice": "customer", "bob": "customer", "engineer": "engineer"}
     assert User.objects.get(username="alice").check_password("demo-alice-Gas!2026")
-    assert ServiceRequest.objects.count() == 5
-    assert ServiceRequest.objects.filter(request_type__is_emergency=True, priority=4).count() == 1
-    assert "demo-admin-Gas!2026" in capsys.readouterr().out
+    assert User.objects.get(username="engineer").check_password("demo-engineer-Gas!2026")
+    assert ServiceRequest.objects.count() == 7
+    assert ServiceRequest.objects.filter(request_type__is_emergency=True, priority=4).count() == 3
+    # The board has something on it: one on its way to the demo engineer, two to dispatch.
+    board = list(Emergency.objects.board())
+    assert [emergency.engineer.username if emergency.engineer else None for emergency in board] == [
+        None,
+        None,
+        "engineer",
+    ]
+    assert [emergency.channel for emergency in board[:2]] == ["phone", "web"]  # alice's, vulnerable, first
+    assert board[0].is_vulnerable and PriorityServicesRegistration.objects.filter(user__username="alice").exists()
+    assert board[2].stage == "en_route"
+    out = capsys.readouterr().out
+    assert "demo-admin-Gas!2026" in out and "demo-engineer-Gas!2026" in out
 
 
 def test_generate_data_makes_consistent_searchable_requests():
