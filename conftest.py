@@ -120,3 +120,13 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def request_type_catalogue(db):
+    """The request types a migration seeds: again, for transactional tests (they start from a flushed database)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("utility_services.migrations.0002_seed_request_types").seed(apps, None)

@@ -1,8 +1,12 @@
 """Forms of the account pages (register, profile). Their saves go through `accounts.services`."""
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+
+from jobs.outbox import queue_email
 
 from .models import User
 
@@ -58,3 +62,16 @@ class RegistrationForm(ContactDetailsForm):
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset-by-email, its email sent through the outbox like every other email."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        queue_email(
+            subject=render_to_string(subject_template_name, context),
+            body=render_to_string(email_template_name, context),
+            to=[to_email],
+        )

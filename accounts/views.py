@@ -15,11 +15,13 @@ from django.views.decorators.http import require_http_methods
 from core.throttling import page_rate_limited
 
 from . import services
-from .forms import ContactDetailsForm, RegistrationForm
+from .forms import ContactDetailsForm, PasswordResetForm, RegistrationForm
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset-by-email, rate limited per address so it cannot be used to flood inboxes."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form):
         wait = page_rate_limited(self.request, "password_reset")

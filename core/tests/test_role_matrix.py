@@ -12,9 +12,10 @@ from django.test.client import MULTIPART_CONTENT
 from django.urls import URLResolver, get_resolver
 
 from accounts.models import User, UserAuditEvent
+from accounts.tests.factories import UserFactory
 from core.models import IdempotencyKey
 from utility_services import services
-from utility_services.models import Attachment, RequestEvent, ServiceRequest
+from utility_services.models import Attachment, ExportJob, RequestEvent, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,10 @@ MATRIX = {
     "api-admin-requests": ("get", None, (*STAFF, 200, 200)),
     "api-admin-requests-export": ("get", None, (*STAFF, 200, 200)),
     "api-admin-stats": ("get", None, (*STAFF, 200, 200)),
+    "api-admin-exports": ("get", None, (*STAFF, 200, 200)),
+    # The world's export belongs to another agent: an agent sees only their own, admins every one.
+    "api-admin-export-detail": ("get", None, (*STAFF, 404, 200)),
+    "api-admin-export-download": ("get", None, (*STAFF, 404, 200)),
     "api-admin-request-detail": ("get", None, (*STAFF, 200, 200)),
     "api-admin-request-notes": ("post", {"body": "Checked"}, (*STAFF, 201, 201)),
     "api-admin-request-attachments": ("post", UPLOAD, (*STAFF, 201, 201)),
@@ -80,12 +85,19 @@ def test_every_api_route_has_a_row_in_the_matrix():
 
 
 @pytest.fixture
-def world(customer, other_customer):
+def world(customer, other_customer, django_capture_on_commit_callbacks):
     service_request = ServiceRequestFactory(customer=customer)
     (attachment,) = services.service_request_attach(
         acting_user=customer, service_request=service_request, files=[SimpleUploadedFile("bill.pdf", PDF)]
     )
-    return {"request_id": service_request.pk, "attachment_id": attachment.pk, "user_id": other_customer.pk}
+    with django_capture_on_commit_callbacks(execute=True):  # the export is built (eagerly) on commit
+        export = services.export_job_start(acting_user=UserFactory(role=User.Role.AGENT), query="")
+    return {
+        "request_id": service_request.pk,
+        "attachment_id": attachment.pk,
+        "user_id": other_customer.pk,
+        "export_id": export.pk,
+    }
 
 
 def url_of(name: str, world: dict) -> str:
@@ -118,7 +130,7 @@ STAFF_ROUTES = sorted(
 
 
 def snapshot() -> dict:
-    models = (ServiceRequest, RequestEvent, Attachment, User, UserAuditEvent, IdempotencyKey)
+    models = (ServiceRequest, RequestEvent, Attachment, User, UserAuditEvent, IdempotencyKey, ExportJob)
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 
 
