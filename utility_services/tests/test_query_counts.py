@@ -75,7 +75,7 @@ def test_write_query_counts_are_fixed(scale, customer, agent, customer_api, agen
     target = customer.service_requests.order_by("id").first()
 
     # session, user, the type catalogue, savepoints around the insert (its reference is retried on a
-    # clash), the request, its search terms, its 'submitted' event, then the response's events and files.
+    # clash), the request, its search document, its 'submitted' event, then the response's events and files.
     with django_assert_num_queries(SUBMIT_QUERIES):
         response = customer_api.post("/api/submit/", {"type_of_request": "Maintenance", "details": "Meter noise"})
     assert response.status_code == 201
