@@ -339,11 +339,8 @@ class AdminExportDetailView(ExportJobMixin, generics.GenericAPIView):
 
 class AdminExportDownloadView(ExportJobMixin, generics.GenericAPIView):
     @extend_schema(
-        responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV file"),
-            409: OpenApiResponse(description="Not ready yet"),
-        },
-        summary="Download a finished CSV export (staff: its requester, or an admin)",
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV file")},
+        summary="Download a finished CSV export (staff: its requester, or an admin); 409 until it is ready",
     )
     def get(self, request, export_id):
         job = self.get_object()
