@@ -300,8 +300,10 @@ SPECTACULAR_SETTINGS = {
 PAGINATION_COUNT_LIMIT = env.int("PAGINATION_COUNT_LIMIT", default=10000)
 # ... and a search's matches at most this many.
 SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=200)
-# A search matching more requests than this is walked along the list's order (see search.py).
+# A search word matching more requests than this is checked row by row, not by the full-text
+# index (see search.py); how many it matches is estimated on the newest SEARCH_SAMPLE requests.
 SEARCH_DENSE_MATCHES = env.int("SEARCH_DENSE_MATCHES", default=5000)
+SEARCH_SAMPLE = env.int("SEARCH_SAMPLE", default=2000)
 
 # Limits of the service-request workflow.
 SERVICE_REQUEST_DETAILS_MAX_LENGTH = env.int("SERVICE_REQUEST_DETAILS_MAX_LENGTH", default=5000)

@@ -23,8 +23,8 @@ ENDPOINTS = {
     "track detail": ("get", "/api/track/{own}/", None, 5, "customer"),
     "staff queue": ("get", "/api/admin/requests/?status=Pending&status=On%20Hold", None, 5, "agent"),
     "staff queue default": ("get", "/api/admin/requests/", None, 5, "agent"),
-    # + one capped count of the full-text matches, to choose the plan (see utility_services/search.py)
-    "staff search": ("get", "/api/admin/requests/?search=boiler+kitchen", None, 6, "agent"),
+    # + the newest document's id and a sample of the newest documents, to choose the plan (search.py)
+    "staff search": ("get", "/api/admin/requests/?search=boiler+kitchen", None, 7, "agent"),
     "staff overdue by due date": ("get", "/api/admin/requests/?overdue=true&ordering=due_at", None, 5, "agent"),
     # session, user, request (+joins), then the detail serializer's events and attachments
     "staff detail": ("get", "/api/admin/requests/{any}/", None, 5, "agent"),

@@ -88,3 +88,14 @@ def test_submission_indexes_the_request(customer_api, agent_api):
     request_id = response.json()["data"]["id"]
     assert found(agent_api, "flue nest") == {request_id}
     assert " xflue " in RequestSearchDocument.objects.get(service_request_id=request_id).body
+
+
+def test_common_words_are_checked_row_by_row_and_rare_ones_by_the_index(agent_api, settings):
+    settings.SEARCH_DENSE_MATCHES = 3  # "boiler" (six requests) is common here, "flue" (one) rare
+    boilers = [ServiceRequestFactory(details=f"Boiler fault {n}") for n in range(5)]
+    flue = ServiceRequestFactory(details="Boiler flue blocked")
+    ServiceRequestFactory(details="Flue only")
+
+    assert found(agent_api, "boiler") == {r.pk for r in boilers} | {flue.pk}  # walked in list order
+    assert found(agent_api, "boil flue") == {flue.pk}  # the index finds "flue", then "boil" is checked
+    assert found(agent_api, "boiler zzz") == set()
