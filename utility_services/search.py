@@ -211,7 +211,9 @@ def search_requests(queryset: QuerySet, query: str) -> QuerySet:
         return queryset.none() if query.strip() else queryset
     estimates, walk = _estimate(words)
     # A word goes to the full-text engine if it is rare, and cheaper to look up than walking the list.
-    rare = [word for word in words if estimates[word] <= min(settings.SEARCH_DENSE_MATCHES, walk)]
+    # SEARCH_FULLTEXT_COST: rows of the walk that one match from the engine costs (joined, sorted).
+    limit = min(settings.SEARCH_DENSE_MATCHES, walk / max(settings.SEARCH_FULLTEXT_COST, 1e-9))
+    rare = [word for word in words if estimates[word] <= limit]
     common = [word for word in words if word not in rare]
     if rare:
         matching = RequestSearchDocument.objects.filter(body__matches=rare)

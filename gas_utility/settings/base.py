@@ -304,6 +304,9 @@ SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=200)
 # index (see search.py); how many it matches is estimated on the newest SEARCH_SAMPLE requests.
 SEARCH_DENSE_MATCHES = env.int("SEARCH_DENSE_MATCHES", default=5000)
 SEARCH_SAMPLE = env.int("SEARCH_SAMPLE", default=2000)
+# ... and only if it is cheaper than walking the list: one match taken from the full-text index
+# (joined, sorted) costs about as much as checking this many rows (MariaDB: ~10 us against ~1.5 us).
+SEARCH_FULLTEXT_COST = env.float("SEARCH_FULLTEXT_COST", default=8.0)
 
 # Limits of the service-request workflow.
 SERVICE_REQUEST_DETAILS_MAX_LENGTH = env.int("SERVICE_REQUEST_DETAILS_MAX_LENGTH", default=5000)

@@ -45,10 +45,10 @@ def test_extreme_filter_values_on_the_staff_page_show_an_error(agent, client):
 
 
 @search_db
-@pytest.mark.parametrize("dense_matches", [5000, 0], ids=["full-text-plan", "row-by-row-plan"])
+@pytest.mark.parametrize(("dense_matches", "cost"), [(5000, 0), (0, 8)], ids=["full-text-plan", "row-by-row-plan"])
 @pytest.mark.parametrize("query", ["boil boiler", "leak leak", "BOILER boil"])
-def test_repeated_or_prefix_words_still_find_the_request(agent_api, settings, query, dense_matches):
-    settings.SEARCH_DENSE_MATCHES = dense_matches
+def test_repeated_or_prefix_words_still_find_the_request(agent_api, settings, query, dense_matches, cost):
+    settings.SEARCH_DENSE_MATCHES, settings.SEARCH_FULLTEXT_COST = dense_matches, cost
     request = ServiceRequestFactory(details="Boiler leak in the hall")
     assert [item["id"] for item in agent_api.get(QUEUE, {"search": query}).json()["data"]] == [request.pk]
 
