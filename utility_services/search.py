@@ -20,7 +20,8 @@ is looked up on its B-tree index instead (`_identifier_filter`).
 A full-text engine reads a word's whole list of matches: InnoDB takes 150-350 ms for a word
 in an eighth of a million documents ("boiler"), a couple of milliseconds for a rare one. So
 only rare words (at most SEARCH_DENSE_MATCHES matches, estimated on the newest
-SEARCH_SAMPLE documents) go to the engine; common words are checked row by row
+SEARCH_SAMPLE documents, and cheaper to fetch than walking the list: SEARCH_FULLTEXT_COST)
+go to the engine; common words are checked row by row
 (`LIKE '% xboil%'` on the document), either on the few requests the rare words found, or,
 when every word is common, while walking the list in its own order, which stops at the first
 page: the commoner the words, the sooner.
