@@ -130,3 +130,12 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def request_type_catalogue(db):
+    """The request types and their questions, as the migrations seed them: again, for transactional
+    tests (they start from a flushed database)."""
+    from utility_services.tests.factories import seed_request_type_catalogue
+
+    seed_request_type_catalogue()

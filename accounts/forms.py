@@ -4,8 +4,12 @@ Their saves go through `accounts.services`.
 """
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+
+from jobs.outbox import queue_email
 
 from .models import PriorityServicesCategory, User
 
@@ -81,3 +85,16 @@ class PriorityServicesForm(forms.Form):
         "and shows them to its dispatchers and engineers in an emergency.",
         error_messages={"required": "We need your consent to keep these details."},
     )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset-by-email, its email sent through the outbox like every other email."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        queue_email(
+            subject=render_to_string(subject_template_name, context),
+            body=render_to_string(email_template_name, context),
+            to=[to_email],
+        )

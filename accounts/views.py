@@ -16,12 +16,14 @@ from core.exceptions import ServiceError
 from core.throttling import page_rate_limited
 
 from . import services
-from .forms import ContactDetailsForm, PriorityServicesForm, RegistrationForm
+from .forms import ContactDetailsForm, PasswordResetForm, PriorityServicesForm, RegistrationForm
 from .models import PriorityServicesRegistration, User
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset-by-email, rate limited per address so it cannot be used to flood inboxes."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form):
         wait = page_rate_limited(self.request, "password_reset")

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py                       # 10 thousand and 1 million requests
     .venv/bin/python benchmarks/run.py --scales 10000 --seconds 5
+    .venv/bin/python benchmarks/run.py --phases "staff search" --json search.json   # one phase only
 
 For each scale it makes (once) a MariaDB database `gu_bench_<scale>` filled by
 `manage.py generate_data`, starts gunicorn on 127.0.0.1 with production settings
@@ -112,9 +113,14 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] * 1000
 
 
+ONLY_PHASES: set[str] = set()  # --phases: run only these (and the ceiling)
+
+
 def run_phase(name, clients, make_request, *, seconds, max_requests, expected=(200,)):
     """Drive `make_request(client, i)` from every client until time or count runs out."""
     result = Result(name)
+    if ONLY_PHASES and name not in ONLY_PHASES and name != "ceiling":
+        return result
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
     counter = iter(range(max_requests))
@@ -212,6 +218,10 @@ def start_server(name, port, workers, base_env):
         "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
+        # Tasks (emails) are queued as in production; no worker runs, so they wait in the broker.
+        "CELERY_BROKER_URL": os.environ.get(
+            "CELERY_BROKER_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3")
+        ),
         # Every simulated client comes from 127.0.0.1: per-address limits would measure the limiter.
         "THROTTLE_LOGIN": "1000000/min",
         "THROTTLE_SUBMIT": "1000000/min",
@@ -277,9 +287,28 @@ def sample(name, query, n):
         return cursor.fetchall()
 
 
+def search_engine(name) -> str:
+    """Which search the database serves: the full-text index over documents, or the older term table."""
+    with connect(name) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, index_type FROM information_schema.statistics WHERE table_schema = %s "
+            "AND table_name IN ('utility_services_requestsearchdocument', 'utility_services_requestsearchterm')",
+            (name,),
+        )
+        indexes = set(cursor.fetchall())
+        cursor.execute("SELECT VERSION()")
+        version = cursor.fetchone()[0]
+    if ("utility_services_requestsearchdocument", "FULLTEXT") in indexes:
+        return f"InnoDB FULLTEXT, boolean mode (MariaDB {version})"
+    if any(table == "utility_services_requestsearchterm" for table, _ in indexes):
+        return f"term table, B-tree prefix ranges (MariaDB {version})"
+    return f"unknown (MariaDB {version})"
+
+
 def benchmark(scale, args, base_env):
-    name = f"gu_bench_{scale}"
+    name = f"{args.db_prefix}{scale}"
     prepare_database(name, scale, base_env)
+    engine = search_engine(name)
     server = start_server(name, args.port, args.workers, base_env)
     rng = random.Random(7)  # noqa: S311 -- load pattern, not secrets
     results = []
@@ -322,6 +351,7 @@ def benchmark(scale, args, base_env):
         phase = {"seconds": args.seconds, "max_requests": args.max_requests}
 
         results.append(run_phase("ceiling", anonymous, lambda c, i: ("GET", "/benchmark/ceiling/", None), **phase))
+
         login_users = [row[0] for row in customers]
         results.append(
             run_phase(
@@ -407,11 +437,24 @@ def benchmark(scale, args, base_env):
             )
         )
         memory = peak_memory_mb(worker_pids(server.pid))
-        burst = submission_burst(name, customer_clients, args)
+        burst = submission_burst(name, customer_clients, args) if not args.phases else None
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    report(scale, results, memory, burst)
+    results = [r for r in results if r.count]
+    report(scale, results, memory, burst, engine)
+    if args.json:
+        saved = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else []
+        saved.append(
+            {
+                "scale": scale,
+                "database": name,
+                "engine": engine,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "results": {r.name: {"rps": r.rps, "p50": r.pct(50), "p95": r.pct(95), "n": r.count} for r in results},
+            }
+        )
+        Path(args.json).write_text(json.dumps(saved, indent=1))
     return results
 
 
@@ -450,9 +493,9 @@ def submission_burst(name, clients, args):
     }
 
 
-def report(scale, results, memory, burst):
+def report(scale, results, memory, burst, engine):
     ceiling = next(r for r in results if r.name == "ceiling").rps
-    print(f"\n=== {scale:,} requests in the database ===")
+    print(f"\n=== {scale:,} requests in the database; search engine: {engine} ===")
     print(
         f"{'endpoint':<26}{'reqs':>7}{'err':>5}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'SQL/req':>9}{'ceiling':>9}"
@@ -464,6 +507,8 @@ def report(scale, results, memory, burst):
             f"{queries:>9}{r.rps / ceiling:>9.0%}"
         )
     print(f"worker peak memory (VmHWM): {memory:.0f} MB")
+    if burst is None:
+        return
     print(
         f"submission burst: {burst['sent']} sent, {burst['acknowledged']} acknowledged, {burst['failed']} failed, "
         f"{burst['stored_once']} stored exactly once ({burst['stored_rows']} rows)"
@@ -480,7 +525,11 @@ def main():
     parser.add_argument("--burst", type=int, default=200, help="submissions in the concurrent burst")
     parser.add_argument("--burst-clients", type=int, default=50)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--db-prefix", default="gu_bench_", help="databases are named <prefix><scale>")
+    parser.add_argument("--phases", nargs="*", default=[], help="run only these phases (and the ceiling)")
+    parser.add_argument("--json", help="append each scale's figures to this JSON file")
     args = parser.parse_args()
+    ONLY_PHASES.update(args.phases)
     base_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
@@ -494,6 +543,8 @@ def main():
         print(f"\n=== {max(by_scale):,} vs {min(by_scale):,}: large / small ===")
         print(f"{'endpoint':<26}{'p95 ratio':>11}{'req/s ratio':>13}")
         for a, b in zip(small, large, strict=True):
+            if not (a.count and b.count):
+                continue
             print(f"{a.name:<26}{b.pct(95) / a.pct(95):>11.2f}{b.rps / a.rps if a.rps else float('nan'):>13.2f}")
     return 0
 

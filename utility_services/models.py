@@ -284,6 +284,8 @@ class ServiceRequest(models.Model):
             models.Index(fields=["assignee", "status"], name="sr_assignee_status"),
             models.Index(fields=["status", "due_at"], name="sr_status_due"),
             models.Index(fields=["-updated_at"], name="sr_updated"),
+            # Staff search finds a whole contact email by index (search.py's identifier lookups).
+            models.Index(fields=["contact_email"], name="sr_contact_email"),
             # Covers every statistics query over a submitted-date range: no row is read.
             models.Index(
                 fields=["submitted_at", "status", "priority", "request_type", "resolved_at", "due_at"],
@@ -378,6 +380,7 @@ class RequestEvent(models.Model):
         ATTACHMENT = "attachment", "Attachment added"
         CANCELLED = "cancelled", "Cancelled"
         REOPENED = "reopened", "Reopened"
+        ESCALATED = "escalated", "Escalated"
         DELETED = "deleted", "Deleted"
         # A step of the emergency record (`emergencies`): `field` names the step.
         EMERGENCY = "emergency", "Emergency response"
@@ -442,15 +445,82 @@ class Attachment(models.Model):
         return f"{self.original_name} ({self.service_request_id})"
 
 
-class RequestSearchTerm(models.Model):
-    """A word a request can be found by; see `search.py` (index-backed prefix search)."""
+class SearchDocumentField(models.TextField):
+    """The words a request can be found by, indexed by the database's full-text engine.
 
-    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="search_terms")
-    term = models.CharField(max_length=32)
+    Queried with the `matches` lookup (see `search.py`): FULLTEXT on MySQL/MariaDB, FTS5 on
+    SQLite, a GIN-indexed tsvector on PostgreSQL (the indexes are made by migration 0006).
+    """
 
-    class Meta:
-        indexes = [models.Index(fields=["term", "service_request"], name="search_term_request")]
-        constraints = [models.UniqueConstraint(fields=["service_request", "term"], name="search_term_unique")]
+
+class RequestSearchDocument(models.Model):
+    """One request's searchable words, its customer's included, as one text (see `search.py`)."""
+
+    service_request = models.OneToOneField(
+        ServiceRequest, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    body = SearchDocumentField()
 
     def __str__(self) -> str:
-        return f"{self.term} -> {self.service_request_id}"
+        return f"search document of {self.service_request_id}"
+
+
+class RequestEscalation(models.Model):
+    """A stage of escalation a request reached, and who was alerted: each stage happens once per request."""
+
+    class Stage(models.TextChoices):
+        OVERDUE = "overdue", "Past its due time"
+        OVERDUE_LONG = "overdue_long", "Long past its due time"
+
+    service_request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="escalations")
+    stage = models.CharField(max_length=32, choices=Stage.choices)
+    recipients = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service_request", "stage"], name="escalation_once_per_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.service_request_id} {self.stage} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def export_upload_to(instance, filename: str) -> str:
+    return f"exports/{timezone.now():%Y/%m}/{instance.pk}.csv"
+
+
+class ExportJob(models.Model):
+    """A CSV export of the staff queue built by a task, downloadable by its requester until it expires."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Being built"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    query = models.CharField(max_length=2000, blank=True, help_text="The queue's filters, as a query string.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to=export_upload_to, max_length=200, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="export_requester"),
+            models.Index(fields=["expires_at"], name="export_expires"),
+            models.Index(fields=["status", "created_at"], name="export_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "running", "ready", "failed"]), name="export_status_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"

@@ -1,47 +1,38 @@
-"""Emails about service requests, sent after the transaction commits.
+"""Emails about service requests, queued with the change and sent by a task after it commits.
 
-A failing mail server is logged, never raised: it must not fail or roll back the
-change that triggered the email. Subjects and bodies are templates under
-`templates/utility_services/email/`. Customer emails are only ever given public
-events; internal notes never reach them.
+Each email is rendered now, from the state the change left, and written to the outbox
+(`jobs.outbox.queue_email`) in the same transaction: a crash after the commit cannot lose
+it, a failing mail server is retried and never fails or rolls back the change. Subjects
+and bodies are templates under `templates/utility_services/email/`. Customer emails are
+only ever given public events; internal notes never reach them.
 """
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
+
+from jobs.outbox import queue_email
 
 from .attributes import describe_answers
 from .emergency import safety_notice
-from .models import RequestEvent, ServiceRequest
-
-logger = logging.getLogger(__name__)
+from .models import RequestEscalation, RequestEvent, ServiceRequest
 
 
-def _send_after_commit(template: str, recipients: list[str], context: dict) -> None:
-    recipients = [address for address in recipients if address]
-    if not recipients:
+def _queue(template: str, recipients: list[str], context: dict, *, key: str | None = None) -> None:
+    if not any(recipients):
         return
-    reference = context["service_request"].reference
-
-    def send():
-        try:
-            subject = render_to_string(f"utility_services/email/{template}_subject.txt", context)
-            body = render_to_string(f"utility_services/email/{template}_body.txt", context)
-            send_mail(" ".join(subject.split()), body, None, recipients)
-        except Exception:
-            logger.exception("Could not send the %s email for %s", template, reference)
-
-    transaction.on_commit(send)
+    queue_email(
+        subject=render_to_string(f"utility_services/email/{template}_subject.txt", context),
+        body=render_to_string(f"utility_services/email/{template}_body.txt", context),
+        to=recipients,
+        key=key,
+    )
 
 
 def notify_customer_of_update(service_request: ServiceRequest, event: RequestEvent) -> None:
     """Tell the reporter about a public change (status change, public note)."""
     if event.is_internal:  # defence in depth: callers pass public events only
         return
-    _send_after_commit(
+    _queue(
         "customer_update",
         [service_request.reporter_email],
         {"service_request": service_request, "event": event, "reporter_name": service_request.reporter_name},
@@ -53,7 +44,7 @@ def notify_assignee_of_comment(service_request: ServiceRequest, event: RequestEv
     assignee = service_request.assignee
     if assignee is None or not (assignee.is_active and assignee.is_staff):
         return  # a deactivated or demoted former agent gets no customer data
-    _send_after_commit(
+    _queue(
         "assignee_comment",
         [service_request.assignee.email],
         {"service_request": service_request, "event": event, "assignee": service_request.assignee},
@@ -62,8 +53,18 @@ def notify_assignee_of_comment(service_request: ServiceRequest, event: RequestEv
 
 def notify_oncall_of_emergency(service_request: ServiceRequest) -> None:
     """Alert the on-call staff address of an emergency submission."""
-    _send_after_commit(
+    _queue(
         "oncall_emergency",
         list(settings.EMERGENCY_ONCALL_EMAIL),
         {"service_request": service_request, "notice": safety_notice(), "answers": describe_answers(service_request)},
+    )
+
+
+def notify_escalation(service_request: ServiceRequest, escalation: RequestEscalation, *, template: str) -> None:
+    """Alert whoever an escalation names; keyed by request and stage, so it is queued once."""
+    _queue(
+        template,
+        list(escalation.recipients),
+        {"service_request": service_request, "escalation": escalation, "stage": escalation.get_stage_display()},
+        key=f"escalation:{service_request.pk}:{escalation.stage}",
     )

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -25,7 +28,16 @@ from emergencies.models import Emergency
 from . import notifications, search, workflow
 from .attachments import validate_uploads
 from .attributes import clean_answers
-from .models import Attachment, Priority, RequestEvent, RequestType, ServiceRequest, generate_reference
+from .models import (
+    Attachment,
+    ExportJob,
+    Priority,
+    RequestEscalation,
+    RequestEvent,
+    RequestType,
+    ServiceRequest,
+    generate_reference,
+)
 
 logger = logging.getLogger(__name__)
 Status = ServiceRequest.Status
@@ -482,3 +494,69 @@ def service_request_add_reporter_update(
         locked.save(update_fields=["updated_at"])
     notifications.notify_assignee_of_comment(locked, comment)
     return events
+
+
+def escalation_recipients(service_request: ServiceRequest, stage: str) -> list[str]:
+    """Who an overdue request alerts: its assignee, or the queue owner (SLA_QUEUE_OWNER_EMAIL) when it
+    has none (or the assignee can no longer work it); at the second stage, the queue owner as well."""
+    assignee = service_request.assignee
+    working = assignee is not None and assignee.is_active and assignee.is_staff
+    owner = list(settings.SLA_QUEUE_OWNER_EMAIL)
+    if stage == RequestEscalation.Stage.OVERDUE:
+        return [assignee.email] if working else owner
+    return list(dict.fromkeys(([assignee.email] if working else []) + owner))
+
+
+@transaction.atomic
+def service_request_escalate(
+    *, service_request: ServiceRequest, stage: str, recipients: list[str], template: str = "sla_overdue"
+) -> RequestEscalation | None:
+    """Record that a request reached an escalation `stage` and alert `recipients`, once per stage.
+
+    Returns None, doing nothing, if the request already reached that stage (another run of the
+    job, or another worker, was first): the unique (request, stage) row decides.
+    """
+    try:
+        with transaction.atomic():
+            escalation = RequestEscalation.objects.create(
+                service_request=service_request, stage=stage, recipients=recipients
+            )
+    except IntegrityError:
+        return None
+    _record(
+        service_request,
+        Kind.ESCALATED,
+        None,
+        is_internal=True,
+        field="escalation",
+        new=RequestEscalation.Stage(stage).label,
+        body="Alerted " + ", ".join(recipients),
+    )
+    notifications.notify_escalation(service_request, escalation, template=template)
+    return escalation
+
+
+@transaction.atomic
+def export_job_start(*, acting_user: User, query: str) -> ExportJob:
+    """Start building a CSV export of the staff queue filtered by `query` (a query string); staff only."""
+    if not acting_user.is_staff:
+        raise Forbidden("Only agents and admins can export the queue.")
+    now = timezone.now()
+    job = ExportJob.objects.create(
+        requested_by=acting_user,
+        query=query,
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.EXPORT_RETENTION_HOURS),
+    )
+    transaction.on_commit(partial(_enqueue_export, job.pk))
+    return job
+
+
+def _enqueue_export(job_id) -> None:
+    from .tasks import build_export
+
+    try:
+        build_export.delay(str(job_id))
+    except Exception:
+        # The broker is down: the job stays pending and restart_stalled_exports enqueues it again.
+        logger.exception("Could not enqueue export %s; it will be retried", job_id)

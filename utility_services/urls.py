@@ -12,4 +12,6 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_detail, name="portal-request-detail"),
     path("staff/", views.staff_queue, name="staff-queue"),
     path("staff/requests/<int:pk>/", views.staff_request_detail, name="staff-request-detail"),
+    path("staff/exports/", views.staff_exports, name="staff-exports"),
+    path("staff/exports/<uuid:export_id>/download/", views.staff_export_download, name="staff-export-download"),
 ]

@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.forms import CheckboxSelectMultiple, SelectMultiple
+from django.http import FileResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -37,7 +38,7 @@ from .forms import (
     StaffUpdateForm,
     SubmitForm,
 )
-from .models import RequestEvent, RequestType, ServiceRequest
+from .models import ExportJob, RequestEvent, RequestType, ServiceRequest
 
 PAGE_SIZE = 20
 
@@ -321,3 +322,39 @@ def staff_request_detail(request, pk):
             else None,
         },
     )
+
+
+def _visible_exports(user):
+    jobs = ExportJob.objects.select_related("requested_by")
+    return jobs if user.is_admin else jobs.filter(requested_by=user)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_exports(request):
+    """The staff member's CSV exports (admins: everyone's); POST starts one with the queue's filters."""
+    if request.method == "POST":
+        query = request.POST.get("query", "")[:2000]
+        filterset = StaffRequestFilter(QueryDict(query), queryset=ServiceRequest.objects.none(), request=request)
+        if not filterset.is_valid():
+            messages.error(request, "These filters are not valid; correct them in the queue first.")
+            return redirect("staff-queue")
+        services.export_job_start(acting_user=request.user, query=query)
+        messages.success(request, "The export is being built. It appears below when it is ready.")
+        return redirect("staff-exports")
+    exports = _visible_exports(request.user).order_by("-created_at")[:50]
+    return render(request, "utility_services/staff/exports.html", {"exports": exports})
+
+
+@staff_required
+@require_http_methods(["GET"])
+def staff_export_download(request, export_id):
+    job = get_object_or_404(_visible_exports(request.user), pk=export_id, status=ExportJob.Status.READY)
+    response = FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=f"service-requests-{job.created_at:%Y%m%d-%H%M}.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD
@@ -282,8 +283,14 @@ def reset_link(email) -> str:
     return match.group(1)
 
 
+def request_reset(browser: PageClient, email: str):
+    """Ask for a reset link; its email is queued with the change and sent once the request commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return browser.submit(PASSWORD_RESET, {"email": email})
+
+
 def test_password_reset_by_email_sets_a_new_password_that_logs_in(browser, customer):
-    response = browser.submit(PASSWORD_RESET, {"email": customer.email.upper()})
+    response = request_reset(browser, customer.email.upper())
 
     assert (response.status_code, response["Location"]) == (302, "/accounts/password/reset/sent/")
     assert "Check your email" in browser.page(response["Location"]).text()
@@ -301,14 +308,14 @@ def test_password_reset_by_email_sets_a_new_password_that_logs_in(browser, custo
 
 
 def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(browser, customer):
-    response = browser.submit(PASSWORD_RESET, {"email": "nobody@example.com"})
+    response = request_reset(browser, "nobody@example.com")
 
     assert (response.status_code, response["Location"]) == (302, "/accounts/password/reset/sent/")
     assert mail.outbox == []
 
 
 def test_password_reset_refuses_a_common_new_password(browser, customer):
-    browser.submit(PASSWORD_RESET, {"email": customer.email})
+    request_reset(browser, customer.email)
     form_url = browser.get(reset_link(mail.outbox[0]))["Location"]
 
     response = browser.submit(form_url, {"new_password1": "password123", "new_password2": "password123"})
@@ -323,7 +330,7 @@ def test_password_reset_refuses_a_common_new_password(browser, customer):
 
 
 def reset_confirm_path(browser: PageClient, user) -> str:
-    browser.submit(PASSWORD_RESET, {"email": user.email})
+    request_reset(browser, user.email)
     return browser.get(reset_link(mail.outbox[-1]))["Location"]
 
 

@@ -12,13 +12,14 @@ from django.test.client import MULTIPART_CONTENT
 from django.urls import URLResolver, get_resolver
 
 from accounts.models import PriorityServicesRegistration, User, UserAuditEvent
+from accounts.tests.factories import UserFactory
 from conftest import ApiClient
 from core.models import IdempotencyKey
 from emergencies import services as emergency_services
 from emergencies.models import Emergency, EmergencyEvent
 from emergencies.tests.factories import make_dispatcher, make_engineer, report
 from utility_services import services
-from utility_services.models import Attachment, RequestEvent, ServiceRequest
+from utility_services.models import Attachment, ExportJob, RequestEvent, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,10 @@ MATRIX = {
     "api-admin-requests": ("get", None, (*STAFF, 200, 200, 403)),
     "api-admin-requests-export": ("get", None, (*STAFF, 200, 200, 403)),
     "api-admin-stats": ("get", None, (*STAFF, 200, 200, 403)),
+    "api-admin-exports": ("get", None, (*STAFF, 200, 200, 403)),
+    # The world's export belongs to another agent: an agent sees only their own, admins every one.
+    "api-admin-export-detail": ("get", None, (*STAFF, 404, 200, 403)),
+    "api-admin-export-download": ("get", None, (*STAFF, 404, 200, 403)),
     "api-admin-request-detail": ("get", None, (*STAFF, 200, 200, 403)),
     "api-admin-request-notes": ("post", {"body": "Checked"}, (*STAFF, 201, 201, 403)),
     "api-admin-request-attachments": ("post", UPLOAD, (*STAFF, 201, 201, 403)),
@@ -111,18 +116,21 @@ def test_every_api_route_has_a_row_in_the_matrix():
 
 
 @pytest.fixture
-def world(customer, other_customer, engineer):
+def world(customer, other_customer, engineer, django_capture_on_commit_callbacks):
     service_request = ServiceRequestFactory(customer=customer)
     (attachment,) = services.service_request_attach(
         acting_user=customer, service_request=service_request, files=[SimpleUploadedFile("bill.pdf", PDF)]
     )
     emergency = report()
     emergency_services.emergency_dispatch(acting_user=make_dispatcher(), emergency=emergency, engineer=engineer)
+    with django_capture_on_commit_callbacks(execute=True):  # the export is built (eagerly) on commit
+        export = services.export_job_start(acting_user=UserFactory(role=User.Role.AGENT), query="")
     return {
         "request_id": service_request.pk,
         "attachment_id": attachment.pk,
         "user_id": other_customer.pk,
         "emergency_id": emergency.pk,
+        "export_id": export.pk,
     }
 
 
@@ -166,6 +174,7 @@ def snapshot() -> dict:
         Emergency,
         EmergencyEvent,
         PriorityServicesRegistration,
+        ExportJob,
     )
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 

@@ -24,6 +24,8 @@ CONTROLLED = (
     "DB_HOST",
     "DB_PORT",
     "S3_BUCKET",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
 )
 
 # Reads the settings without django.setup(): no database driver is imported or connected to.
@@ -145,11 +147,25 @@ def test_deploy_check_is_clean_with_production_settings():
         "gas_utility.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="example.com",
+        REDIS_URL="redis://127.0.0.1:6379/0",
     )
 
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output, output
+
+
+def test_production_without_redis_warns_that_state_is_per_process():
+    result = run_python(
+        ["manage.py", "check"],
+        "gas_utility.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="example.com",
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "(jobs.W001) REDIS_URL is not set" in output, output
 
 
 PRINT_STORAGE = "import json; from django.conf import settings; print(json.dumps(settings.STORAGES['default']))"

@@ -1,11 +1,13 @@
 """Escalation on the clock: the on-call dispatcher is alerted once per stage, each alert on the record."""
 
+import smtplib
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
@@ -13,6 +15,7 @@ from emergencies import services
 from emergencies.escalation import NOT_ATTENDED, NOT_DISPATCHED, due, escalate_emergencies
 from emergencies.models import Emergency, EmergencyEvent
 from emergencies.tests.factories import CONTROLLED, UNCONTROLLED, make_dispatcher, make_engineer, report
+from jobs.models import OutboxEmail
 from utility_services.models import RequestEvent
 
 pytestmark = pytest.mark.django_db
@@ -132,15 +135,21 @@ def test_the_database_keeps_one_alert_per_stage_even_for_overlapping_runs():
             )
 
 
-def test_a_failing_mail_server_keeps_the_alert_on_the_record(run, monkeypatch):
+class FailingBackend(BaseEmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPException("421 Service not available")
+
+
+def test_a_failing_mail_server_keeps_the_alert_on_the_record_and_in_the_outbox(run, settings):
     emergency = at(T0)
-
-    def broken(*args, **kwargs):
-        raise OSError("mail server down")
-
-    monkeypatch.setattr("emergencies.notifications.send_mail", broken)
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
     assert run(15) == [(emergency.reference, NOT_DISPATCHED)]
     assert emergency.events.filter(kind="escalation").exists()
+    # Not lost: the alert waits in the outbox for the retry sweep.
+    (queued,) = OutboxEmail.objects.filter(key=f"emergency-escalation:{emergency.pk}:{NOT_DISPATCHED}")
+    assert queued.sent_at is None and queued.recipients == ["oncall@gas.example"]
 
 
 def test_the_management_command_runs_the_escalation():

@@ -47,8 +47,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_celery_beat",
     "core",
     "accounts",
+    "jobs",
     "utility_services",
     "emergencies",
     "open311",
@@ -305,8 +307,13 @@ SPECTACULAR_SETTINGS = {
 PAGINATION_COUNT_LIMIT = env.int("PAGINATION_COUNT_LIMIT", default=10000)
 # ... and a search's matches at most this many.
 SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=200)
-# A search word with more matching terms than this is matched row by row (see search.py).
-SEARCH_RARE_WORD_LIMIT = env.int("SEARCH_RARE_WORD_LIMIT", default=5000)
+# A search word matching more requests than this is checked row by row, not by the full-text
+# index (see search.py); how many it matches is estimated on the newest SEARCH_SAMPLE requests.
+SEARCH_DENSE_MATCHES = env.int("SEARCH_DENSE_MATCHES", default=5000)
+SEARCH_SAMPLE = env.int("SEARCH_SAMPLE", default=2000)
+# ... and only if it is cheaper than walking the list: one match taken from the full-text index
+# (joined, sorted) costs about as much as checking this many rows (MariaDB: ~10 us against ~1.5 us).
+SEARCH_FULLTEXT_COST = env.float("SEARCH_FULLTEXT_COST", default=8.0)
 
 # Limits of the service-request workflow.
 SERVICE_REQUEST_DETAILS_MAX_LENGTH = env.int("SERVICE_REQUEST_DETAILS_MAX_LENGTH", default=5000)
@@ -387,3 +394,65 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_PER_REQUEST = env.int("ATTACHMENT_MAX_PER_REQUEST", default=5)
 # Uploads above this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+
+# --- Job queue and scheduler (Celery) ------------------------------------------------------
+# Tasks go through Redis (CELERY_BROKER_URL, default REDIS_URL) to `celery -A gas_utility worker`;
+# `celery -A gas_utility beat` enqueues the periodic jobs below. Without a broker (scripts/serve.sh)
+# tasks run eagerly, in the process that enqueues them: nothing else needs to run.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it finishes, not when it starts: a worker that dies mid-task
+# leaves it to be delivered again (tasks are written to be run twice safely).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged task (its worker died) is handed out again after this many seconds. Keep it
+# above every retry countdown (PITFALLS: a later ETA would be delivered twice).
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for abandoned tasks every visibility_timeout / 10 seconds, at least every 10 s.
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# django-celery-beat keeps the schedule in the database: admins see, pause and re-time the jobs
+# in the Django admin (Periodic tasks). beat copies CELERY_BEAT_SCHEDULE there when it starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The periodic jobs. To add one, write a task and add one line here: name -> task, every N seconds.
+# Each job is a scan that finds its own work (no far-future ETAs), safe to run twice.
+CELERY_BEAT_SCHEDULE = {
+    "escalate-emergencies": {"task": "emergencies.tasks.escalate_emergencies", "schedule": 60.0},
+    "escalate-overdue-requests": {"task": "utility_services.tasks.escalate_overdue_requests", "schedule": 60.0},
+    "retry-unsent-emails": {"task": "jobs.tasks.retry_unsent_emails", "schedule": 60.0},
+    "restart-stalled-exports": {"task": "utility_services.tasks.restart_stalled_exports", "schedule": 300.0},
+    "purge-expired-records": {"task": "jobs.tasks.purge_expired_records", "schedule": 3600.0},
+    "purge-expired-exports": {"task": "utility_services.tasks.purge_expired_exports", "schedule": 3600.0},
+}
+
+# Outbox: every email is a row written with the change, then sent by a task (jobs/outbox.py).
+# Give up on an email after this many failed attempts (retried with exponential backoff).
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)
+# Seconds a worker may take to send one email before another may try it (it died mid-send).
+EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=120)
+# Sent emails are kept this many days (audit), then purged.
+EMAIL_OUTBOX_RETENTION_DAYS = env.int("EMAIL_OUTBOX_RETENTION_DAYS", default=30)
+# Idempotency keys are replayed for at least this many hours, then purged.
+IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=24)
+
+# SLA escalation: an open request past its due time alerts its assignee, or the queue owner when
+# nobody is assigned; SLA_SECOND_STAGE_HOURS later, the queue owner too. Each stage once per request.
+SLA_QUEUE_OWNER_EMAIL = env.list("SLA_QUEUE_OWNER_EMAIL", default=["service-desk@localhost"])
+SLA_SECOND_STAGE_HOURS = env.int("SLA_SECOND_STAGE_HOURS", default=24)
+# Requests escalated per run at most (the next run continues), so a backlog cannot stall the worker.
+SLA_ESCALATION_BATCH = env.int("SLA_ESCALATION_BATCH", default=500)
+
+# CSV exports of the staff queue: up to EXPORT_SYNC_MAX_ROWS rows stream at once from
+# GET /api/admin/requests/export/; more are built by a task and offered as a download.
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=10000)
+# Hours a finished export can be downloaded before it is deleted.
+EXPORT_RETENTION_HOURS = env.int("EXPORT_RETENTION_HOURS", default=24)

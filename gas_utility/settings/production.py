@@ -8,6 +8,8 @@ from .base import env
 if env.bool("DEBUG", default=False):
     raise ImproperlyConfigured("DEBUG must not be set with production settings.")
 DEBUG = False
+# Read by system checks (jobs.checks): production must share its state through Redis.
+PRODUCTION = True
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.

@@ -15,3 +15,6 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="gas-utility-test-media-")
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tasks run in the test process, whatever REDIS_URL the developer's shell has.
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True

@@ -12,7 +12,7 @@ from core.serializers import StrictInputSerializer
 
 from .. import workflow
 from ..emergency import safety_notice
-from ..models import Attachment, Priority, RequestAttribute, RequestEvent, RequestType, ServiceRequest
+from ..models import Attachment, ExportJob, Priority, RequestAttribute, RequestEvent, RequestType, ServiceRequest
 
 # --- Fields ---------------------------------------------------------------------------
 
@@ -399,3 +399,33 @@ class RequestTypeSerializer(serializers.ModelSerializer):
         model = RequestType
         fields = ["name", "code", "description", "is_emergency", "target_resolution_hours", "attributes"]
         read_only_fields = fields
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    """A CSV export built by a task: its state and, once ready, where to download it."""
+
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    status = serializers.ChoiceField(choices=ExportJob.Status.choices, read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "status",
+            "query",
+            "requested_by",
+            "row_count",
+            "error",
+            "created_at",
+            "finished_at",
+            "expires_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_download_url(self, job) -> str | None:
+        if job.status != ExportJob.Status.READY:
+            return None
+        return reverse("api-admin-export-download", kwargs={"export_id": job.pk})

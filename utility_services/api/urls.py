@@ -20,6 +20,17 @@ urlpatterns = [
     # Staff: the queue.
     path("admin/requests/", views.AdminRequestListView.as_view(), name="api-admin-requests"),
     path("admin/requests/export/", views.AdminRequestExportView.as_view(), name="api-admin-requests-export"),
+    path("admin/requests/exports/", views.AdminExportListView.as_view(), name="api-admin-exports"),
+    path(
+        "admin/requests/exports/<uuid:export_id>/",
+        views.AdminExportDetailView.as_view(),
+        name="api-admin-export-detail",
+    ),
+    path(
+        "admin/requests/exports/<uuid:export_id>/download/",
+        views.AdminExportDownloadView.as_view(),
+        name="api-admin-export-download",
+    ),
     path("admin/stats/", views.AdminStatsView.as_view(), name="api-admin-stats"),
     path("admin/requests/<int:request_id>/", views.AdminRequestDetailView.as_view(), name="api-admin-request-detail"),
     path("admin/requests/<int:request_id>/notes/", views.AdminNoteView.as_view(), name="api-admin-request-notes"),

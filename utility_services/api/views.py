@@ -5,24 +5,27 @@ the envelope carries the result. Customers reach requests only through
 `ServiceRequest.objects.for_customer`, so anyone else's request is a 404.
 """
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from core.concurrency import etag_of, expected_version
+from core.exceptions import Conflict
 from core.idempotency import idempotent
 from core.permissions import IsStaffMember
 from core.responses import envelope
 
 from .. import services
 from ..emergency import safety_notice
-from ..models import Attachment, RequestEvent, RequestType, ServiceRequest
+from ..models import Attachment, ExportJob, RequestEvent, RequestType, ServiceRequest
 from ..reports import csv_rows, request_stats
 from .filters import CustomerRequestFilter, StaffRequestFilter
 from .serializers import (
@@ -30,6 +33,7 @@ from .serializers import (
     AttachmentUploadSerializer,
     CommentSerializer,
     EventSerializer,
+    ExportJobSerializer,
     NoteSerializer,
     ReasonSerializer,
     RequestTypeSerializer,
@@ -257,17 +261,99 @@ class AdminRequestListView(StaffQueueMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+def _export_started(request, job: ExportJob):
+    data = ExportJobSerializer(job).data
+    location = reverse("api-admin-export-detail", kwargs={"export_id": job.pk})
+    return envelope(
+        "The export is being built; download it from download_url when its status is ready",
+        data,
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": location},
+    )
+
+
 class AdminRequestExportView(StaffQueueMixin, generics.GenericAPIView):
     serializer_class = StaffServiceRequestSerializer
 
     @extend_schema(
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per request")},
-        summary="Export the filtered queue as CSV (staff)",
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per request"),
+            202: ExportJobSerializer,
+        },
+        summary="Export the filtered queue as CSV (staff); more than EXPORT_SYNC_MAX_ROWS rows start an export job",
     )
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
+        limit = settings.EXPORT_SYNC_MAX_ROWS
+        if queryset.order_by()[: limit + 1].count() > limit:
+            # Too long to stream while the client waits: built by a task, downloaded when ready.
+            job = services.export_job_start(acting_user=request.user, query=request.META.get("QUERY_STRING", ""))
+            return _export_started(request, job)
         response = StreamingHttpResponse(csv_rows(queryset), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="service-requests-{timezone.now():%Y%m%d-%H%M}.csv"'
+        return response
+
+
+class ExportJobMixin:
+    """Exports are seen by their requester, and by admins: an agent's export is a 404 to other agents."""
+
+    permission_classes = [IsStaffMember]
+    serializer_class = ExportJobSerializer
+    lookup_url_kwarg = "export_id"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ExportJob.objects.none()
+        jobs = ExportJob.objects.select_related("requested_by")
+        return jobs if self.request.user.is_admin else jobs.filter(requested_by=self.request.user)
+
+
+class AdminExportListView(ExportJobMixin, generics.ListAPIView):
+    """Start an export of the filtered queue (POST, the queue's filters in the query string); list exports."""
+
+    list_message = "Exports retrieved successfully"
+    filter_backends = []  # the queue's filters describe a new export, not this list
+
+    @extend_schema(summary="My CSV exports, newest first (admins: everyone's) (staff)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=None,
+        responses={202: ExportJobSerializer},
+        summary="Start a CSV export of the queue, filtered as GET /api/admin/requests/ (staff)",
+    )
+    def post(self, request):
+        # Refuse bad filters now (400), not when the worker builds the file.
+        filters = StaffRequestFilter(data=request.query_params, queryset=ServiceRequest.objects.none(), request=request)
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)
+        job = services.export_job_start(acting_user=request.user, query=request.META.get("QUERY_STRING", ""))
+        return _export_started(request, job)
+
+
+class AdminExportDetailView(ExportJobMixin, generics.GenericAPIView):
+    @extend_schema(summary="One CSV export: its status, and its download_url once ready (staff)")
+    def get(self, request, export_id):
+        return envelope("Export retrieved successfully", self.get_serializer(self.get_object()).data)
+
+
+class AdminExportDownloadView(ExportJobMixin, generics.GenericAPIView):
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV file")},
+        summary="Download a finished CSV export (staff: its requester, or an admin); 409 until it is ready",
+    )
+    def get(self, request, export_id):
+        job = self.get_object()
+        if job.status != ExportJob.Status.READY:
+            raise Conflict(f"This export is {job.get_status_display().lower()}.", details={"status": job.status})
+        response = FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=f"service-requests-{job.created_at:%Y%m%d-%H%M}.csv",
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Cache-Control"] = "private, no-store"
         return response
 
 

@@ -24,7 +24,7 @@ class ServiceRequestFactory(factory.django.DjangoModelFactory):
     due_at = factory.LazyAttribute(lambda r: r.submitted_at + r.request_type.target_resolution_time)
 
     @factory.post_generation
-    def search_terms(self, create, extracted, **kwargs):
+    def search_document(self, create, extracted, **kwargs):
         """Index the request for search, as the submit service does."""
         if create:
             search.index_requests([self])

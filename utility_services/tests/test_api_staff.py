@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from core.tests.assertions import error_details, success_data
+from core.tests.marks import search_db
 from utility_services.models import RequestType, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 
@@ -234,6 +235,7 @@ def test_list_combines_filters(agent_api):
         ("details", "boiler cupboard"),
     ],
 )
+@search_db
 def test_list_search_matches_customer_fields_and_details(agent_api, attribute, term):
     target_customer = UserFactory(username="zebby99", name="Zebedee Quill", email="zeb@unusual-domain.test")
     target = ServiceRequestFactory(customer=target_customer, details="Smell in the Boiler Cupboard")

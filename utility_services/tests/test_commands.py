@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from accounts.models import PriorityServicesRegistration, User
 from emergencies.models import Emergency
-from utility_services.models import RequestSearchTerm, ServiceRequest
+from utility_services.models import RequestSearchDocument, ServiceRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -39,5 +39,8 @@ def test_generate_data_makes_consistent_searchable_requests():
 
     assert ServiceRequest.objects.count() == 300
     assert User.objects.filter(username__startswith="bench-c").count() == 60
-    assert RequestSearchTerm.objects.count() > 300
+    assert RequestSearchDocument.objects.count() == 300
+    first = ServiceRequest.objects.select_related("customer").order_by("pk").first()
+    body = RequestSearchDocument.objects.get(service_request=first).body
+    assert f" x{first.customer.username.split('-')[1]} " in body and f" x{first.reference[3:7].lower()} " in body
     assert not ServiceRequest.objects.filter(status="Resolved", resolved_at__isnull=True).exists()

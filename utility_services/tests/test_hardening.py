@@ -13,6 +13,7 @@ from core.concurrency import version_of
 from core.idempotency import ABANDONED_AFTER
 from core.models import IdempotencyKey
 from core.tests.admin_client import AdminSiteClient
+from core.tests.marks import search_db
 from utility_services.models import RequestType, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 
@@ -43,9 +44,11 @@ def test_extreme_filter_values_on_the_staff_page_show_an_error(agent, client):
     assert "error-summary" in response.content.decode()
 
 
+@search_db
+@pytest.mark.parametrize(("dense_matches", "cost"), [(5000, 0), (0, 8)], ids=["full-text-plan", "row-by-row-plan"])
 @pytest.mark.parametrize("query", ["boil boiler", "leak leak", "BOILER boil"])
-def test_repeated_or_prefix_words_still_find_the_request(agent_api, settings, query):
-    settings.SEARCH_RARE_WORD_LIMIT = 0  # force the common-words plan as well
+def test_repeated_or_prefix_words_still_find_the_request(agent_api, settings, query, dense_matches, cost):
+    settings.SEARCH_DENSE_MATCHES, settings.SEARCH_FULLTEXT_COST = dense_matches, cost
     request = ServiceRequestFactory(details="Boiler leak in the hall")
     assert [item["id"] for item in agent_api.get(QUEUE, {"search": query}).json()["data"]] == [request.pk]
 

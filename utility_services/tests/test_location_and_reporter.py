@@ -13,6 +13,7 @@ import pytest
 from django.core import mail
 
 from core.tests.assertions import error_details, success_data
+from core.tests.marks import search_db
 from utility_services import services
 from utility_services.models import RequestType, ServiceRequest
 
@@ -90,6 +91,7 @@ def test_a_report_without_an_account_is_stored_with_its_contact_and_alerts_oncal
     assert "+447700900123" in alert.body and "Bus stop, Kirkgate" in alert.body and "53.7965" in alert.body
 
 
+@search_db
 def test_staff_see_a_report_without_an_account_in_the_queue_detail_and_search(agent_api, anonymous_report):
     (row,) = success_data(agent_api.get("/api/admin/requests/"))
     assert row["customer"] is None

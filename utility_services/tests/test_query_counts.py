@@ -23,7 +23,7 @@ ENDPOINTS = {
     "track detail": ("get", "/api/track/{own}/", None, 5, "customer"),
     "staff queue": ("get", "/api/admin/requests/?status=Pending&status=On%20Hold", None, 5, "agent"),
     "staff queue default": ("get", "/api/admin/requests/", None, 5, "agent"),
-    # + one capped count per search word, to choose its plan (see utility_services/search.py)
+    # + the newest document's id and a sample of the newest documents, to choose the plan (search.py)
     "staff search": ("get", "/api/admin/requests/?search=boiler+kitchen", None, 7, "agent"),
     "staff overdue by due date": ("get", "/api/admin/requests/?overdue=true&ordering=due_at", None, 5, "agent"),
     # session, user, request (+joins), then the detail serializer's events and attachments
@@ -75,7 +75,8 @@ def test_write_query_counts_are_fixed(scale, customer, agent, customer_api, agen
     target = customer.service_requests.order_by("id").first()
 
     # session, user, the type catalogue, the type's questions, savepoints around the insert (its reference is
-    # retried on a clash), the request, its search terms, its 'submitted' event, then the response's events and files.
+    # retried on a clash), the request, its search document, its 'submitted' event, then the response's events
+    # and files.
     with django_assert_num_queries(SUBMIT_QUERIES):
         response = customer_api.post("/api/submit/", {"type_of_request": "Maintenance", "details": "Meter noise"})
     assert response.status_code == 201

@@ -1,14 +1,21 @@
-"""Staff search: index-backed word-prefix matching, kept up to date by the services."""
+"""Staff search: word-prefix matching on the database's full-text engine, kept up to date by the services."""
 
 import pytest
 
 from accounts.tests.factories import UserFactory
-from utility_services.models import RequestSearchTerm
+from core.tests.marks import SEARCH_DB_MARKS
+from utility_services.models import RequestSearchDocument
 from utility_services.search import words_of
 from utility_services.tests.factories import ServiceRequestFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = SEARCH_DB_MARKS
 QUEUE = "/api/admin/requests/"
+
+
+@pytest.fixture(autouse=True)
+def _full_text_plan(settings):
+    """Take every word the full-text index may serve there (small data would always walk the list)."""
+    settings.SEARCH_FULLTEXT_COST = 0
 
 
 def found(client, query) -> set[int]:
@@ -86,4 +93,15 @@ def test_submission_indexes_the_request(customer_api, agent_api):
     response = customer_api.post("/api/submit/", {"type_of_request": "Maintenance", "details": "Flue blocked by nest"})
     request_id = response.json()["data"]["id"]
     assert found(agent_api, "flue nest") == {request_id}
-    assert RequestSearchTerm.objects.filter(service_request_id=request_id, term="flue").exists()
+    assert " xflue " in RequestSearchDocument.objects.get(service_request_id=request_id).body
+
+
+def test_common_words_are_checked_row_by_row_and_rare_ones_by_the_index(agent_api, settings):
+    settings.SEARCH_DENSE_MATCHES = 3  # "boiler" (six requests) is common here, "flue" (one) rare
+    boilers = [ServiceRequestFactory(details=f"Boiler fault {n}") for n in range(5)]
+    flue = ServiceRequestFactory(details="Boiler flue blocked")
+    ServiceRequestFactory(details="Flue only")
+
+    assert found(agent_api, "boiler") == {r.pk for r in boilers} | {flue.pk}  # walked in list order
+    assert found(agent_api, "boil flue") == {flue.pk}  # the index finds "flue", then "boil" is checked
+    assert found(agent_api, "boiler zzz") == set()

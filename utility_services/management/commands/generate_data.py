@@ -3,7 +3,7 @@
     manage.py generate_data --requests 1000000
 
 Customers, agents, requests of every type and status spread over three years, their
-timeline events, assignments and search terms, with a fixed random seed (the same
+timeline events, assignments and search documents, with a fixed random seed (the same
 command makes the same data). Rows go in with multi-row INSERTs through the database
 cursor, skipping model instances, on SQLite, MySQL/MariaDB and PostgreSQL alike.
 Generated accounts are named bench-*; they all share the password BENCH_PASSWORD.
@@ -24,11 +24,11 @@ from core.identifiers import ALPHABET
 from utility_services.models import (
     Priority,
     RequestEvent,
-    RequestSearchTerm,
+    RequestSearchDocument,
     RequestType,
     ServiceRequest,
 )
-from utility_services.search import words_of
+from utility_services.search import document_of
 
 BENCH_PASSWORD = "bench-Gas-Passw0rd!"  # noqa: S105 -- benchmark accounts only, documented
 Status = ServiceRequest.Status
@@ -122,7 +122,7 @@ def _weighted(rng, pairs):
 
 
 class Command(BaseCommand):
-    help = "Generate customers, agents, requests, events and search terms at a chosen scale (fixed seed)."
+    help = "Generate customers, agents, requests, events and search documents at a chosen scale (fixed seed)."
 
     def add_arguments(self, parser):
         parser.add_argument("--requests", type=int, default=10_000)
@@ -278,18 +278,18 @@ class Command(BaseCommand):
         ]
         with tqdm(total=count, desc="requests", unit="req") as progress:
             for chunk_start in range(0, count, self.batch):
-                requests, events, terms = [], [], []
+                requests, events, documents = [], [], []
                 for i in range(chunk_start, min(count, chunk_start + self.batch)):
-                    request, request_events, request_terms = self._one_request(
+                    request, request_events, document = self._one_request(
                         start + i, offsets[i] * span, types, weights, customers, agents, used
                     )
                     requests.append(request)
                     events += request_events
-                    terms += request_terms
+                    documents.append(document)
                 with transaction.atomic():
                     self._insert(ServiceRequest, request_columns, requests)
                     self._insert(RequestEvent, event_columns, events)
-                    self._insert(RequestSearchTerm, ["service_request_id", "term"], terms)
+                    self._insert(RequestSearchDocument, ["service_request_id", "body"], documents)
                 progress.update(len(requests))
 
     def _one_request(self, pk, age, types, weights, customers, agents, used):
@@ -370,5 +370,4 @@ class Command(BaseCommand):
                 customer_code,
             ]
         )
-        terms = [(pk, term) for term in set(words_of(text))]
-        return request, events, terms
+        return request, events, (pk, document_of(text))

@@ -1,0 +1,31 @@
+"""Tasks of the service-request app: exports and the periodic SLA escalation."""
+
+from celery import shared_task
+
+from . import escalation, exports
+
+
+@shared_task(acks_late=True)
+def build_export(job_id: str) -> str:
+    """Build a CSV export; a second delivery of the same job finds it claimed and does nothing."""
+    return exports.build(job_id)
+
+
+@shared_task(acks_late=True)
+def restart_stalled_exports() -> int:
+    """Enqueue again the exports that were never enqueued or whose worker died."""
+    ids = exports.stalled_job_ids()
+    for job_id in ids:
+        build_export.delay(str(job_id))
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def purge_expired_exports() -> int:
+    return exports.purge_expired()
+
+
+@shared_task(acks_late=True)
+def escalate_overdue_requests() -> int:
+    """Alert about requests past their due time, once per stage (see escalation.py)."""
+    return escalation.escalate_overdue_requests()
