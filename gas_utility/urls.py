@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("utility_services.api.urls")),
     path("api/", include("emergencies.api.urls")),
+    path("staff/emergency-reports/", include("emergencies.report_urls")),
     path("", include("utility_services.urls")),
 ]
 
