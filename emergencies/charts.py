@@ -20,8 +20,9 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _y(percent: float) -> str:
-    return _n(TOP + PLOT_HEIGHT * (1 - percent / 100))
+def _y(percent: float, shift: float = 0) -> str:
+    """The height of `percent` on the axis (shifted up by `shift` pixels, for a label)."""
+    return _n(TOP + PLOT_HEIGHT * (1 - percent / 100) - shift)
 
 
 def monthly_chart(report: dict) -> dict:
@@ -73,7 +74,7 @@ def monthly_chart(report: dict) -> dict:
         "gridlines": [{"y": _y(value), "label": f"{value}%"} for value in (0, 25, 50, 75, 100)],
         "target": {
             "y": _y(TARGET_PERCENT),
-            "label_y": _n(float(_y(TARGET_PERCENT)) - 4),
+            "label_y": _y(TARGET_PERCENT, shift=4),
             "label": f"{TARGET_PERCENT}% target",
         },
         "groups": groups,

@@ -448,7 +448,7 @@ class ReportView(generics.GenericAPIView):
 
     def get(self, request):
         period = reports.period_from_query(request.query_params, self.kinds)
-        data = type(self).compute(period, now=timezone.now())
+        data = self.compute(period, now=timezone.now())
         return envelope(f"{self.title}: {period.label}", self.get_serializer(data).data)
 
 
@@ -463,7 +463,7 @@ class ReportCsvView(generics.GenericAPIView):
 
     def get(self, request):
         period = reports.period_from_query(request.query_params, self.kinds)
-        data = type(self).compute(period, now=timezone.now())
+        data = self.compute(period, now=timezone.now())
         # The report is computed whole anyway: one response, no streaming.
         response = HttpResponse("".join(reports.csv_lines(self.table, data)), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.table}-{period.key}.csv"'
