@@ -24,6 +24,10 @@ The rules, in one place (REGULATION.md has the sources):
   received time is the receipt's effective time; dispatched, en route, arrived, made safe,
   cleared and deferred are the *earliest* effective time among events of that kind
   (NY 255.825: the time a crew was *first* dispatched / arrived).
+- **Missed deadlines.** When a record misses the attendance standard (``standard_deadline_at``)
+  or the 12-hour make-safe deadline, a dispatcher says why with a ``miss_reason`` event (which
+  deadline, and the reason), only once that deadline has really been missed. Later reasons
+  add to earlier ones; the reports list every miss with all its reasons.
 - **Summary columns.** `Emergency` carries those effective values (and the stage, engineer,
   classification, deadlines) as indexed columns for the board and the reports. They are
   written only by `emergencies.services.emergency_refresh`, in the same transaction as the
@@ -347,10 +351,25 @@ class EventKind(models.TextChoices):
     CORRECTION = "correction", "Time corrected"
     STOOD_DOWN = "stood_down", "Stood down"
     REINSTATED = "reinstated", "Reinstated as an emergency"
+    MISS_REASON = "miss_reason", "Reason for a missed deadline"
 
 
-# Kinds that must say why (a dispatcher's override, a deferral, a correction, a stand-down).
-REASON_REQUIRED = [EventKind.CLASSIFICATION_OVERRIDE, EventKind.DEFERRED, EventKind.CORRECTION, EventKind.STOOD_DOWN]
+# Kinds that must say why (a dispatcher's override, a deferral, a correction, a stand-down,
+# the explanation of a missed deadline).
+REASON_REQUIRED = [
+    EventKind.CLASSIFICATION_OVERRIDE,
+    EventKind.DEFERRED,
+    EventKind.CORRECTION,
+    EventKind.STOOD_DOWN,
+    EventKind.MISS_REASON,
+]
+
+
+class MissedDeadline(models.TextChoices):
+    """The deadlines a reason may be given for having missed (``data["deadline"]`` of a miss_reason)."""
+
+    ATTENDANCE = "attendance", "Attendance standard (1 or 2 hours)"
+    MAKE_SAFE = "make_safe", "Made safe within 12 hours"
 
 
 class EmergencyEventQuerySet(models.QuerySet):

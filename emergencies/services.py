@@ -11,7 +11,7 @@ Who may do what (checked here, whatever the caller checked):
 
 - dispatchers (agents and admins, active): phone entry, dispatch, classification override,
   any step on an engineer's behalf, actions, advice, notes, incidents, regulator notification,
-  time corrections;
+  time corrections, the reason for a missed deadline;
 - the engineer currently dispatched to the record (role ``engineer``, active): the response
   steps, actions, advice, notes, incidents and photos of that record only;
 - supervisors (admins, and agents named in ``EMERGENCY_SUPERVISOR_USERNAMES``): the review.
@@ -41,6 +41,7 @@ from .models import (
     Classification,
     Emergency,
     EmergencyEvent,
+    MissedDeadline,
     Stage,
 )
 
@@ -752,6 +753,64 @@ def emergency_review(*, acting_user: User, emergency: Emergency, comment: str) -
         now=timezone.now(),
         body=comment.strip(),
         timeline_body=comment.strip(),
+    )
+
+
+def missed_deadline(emergency: Emergency, deadline: str, now: datetime) -> bool:
+    """Whether `emergency` has missed `deadline` by `now`: reached after it, or not reached and it has passed.
+
+    The attendance standard is Ofgem's 1 or 2 hours (``standard_deadline_at``, not the
+    board's tighter vulnerable deadline); make-safe is GS(M)R's 12 hours.
+    """
+    if deadline == MissedDeadline.ATTENDANCE:
+        reached, limit = emergency.arrived_at, emergency.standard_deadline_at
+    else:
+        reached, limit = emergency.made_safe_at, emergency.make_safe_deadline_at
+    return reached > limit if reached is not None else limit < now
+
+
+@transaction.atomic
+def emergency_explain_miss(*, acting_user: User, emergency: Emergency, deadline: str, reason: str) -> EmergencyEvent:
+    """Record why a deadline was missed (a dispatcher's act; internal). Only a deadline really missed.
+
+    The reports list each miss with every reason given; a later reason adds to, never replaces,
+    an earlier one.
+    """
+    _require_dispatcher(acting_user)
+    if deadline not in MissedDeadline.values:
+        raise ValidationError({"deadline": [f"Choose one of: {', '.join(MissedDeadline.values)}."]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the deadline was missed."]})
+    emergency = _lock(emergency)
+    if emergency.stage == Stage.STOOD_DOWN:
+        raise Conflict(
+            "This report was stood down as not an emergency: it has no deadlines to miss.",
+            details={"reference": emergency.reference, "stage": emergency.stage},
+        )
+    now = timezone.now()
+    label = MissedDeadline(deadline).label
+    if not missed_deadline(emergency, deadline, now):
+        raise Conflict(
+            f"The deadline '{label}' has not been missed: nothing to explain.",
+            details={
+                "reference": emergency.reference,
+                "deadline": deadline,
+                "arrived_at": emergency.arrived_at and emergency.arrived_at.isoformat(),
+                "standard_deadline_at": emergency.standard_deadline_at.isoformat(),
+                "made_safe_at": emergency.made_safe_at and emergency.made_safe_at.isoformat(),
+                "make_safe_deadline_at": emergency.make_safe_deadline_at.isoformat(),
+            },
+        )
+    return _append(
+        emergency,
+        _events(emergency),
+        Kind.MISS_REASON,
+        acting_user,
+        now=now,
+        reason=reason.strip(),
+        data={"deadline": deadline},
+        text=f"Reason for a missed deadline: {label}",
+        timeline_body=reason.strip(),
     )
 
 

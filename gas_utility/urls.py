@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("utility_services.api.urls")),
     path("api/", include("emergencies.api.urls")),
     path("open311/v2/", include("open311.urls")),
+    path("staff/emergency-reports/", include("emergencies.report_urls")),
     path("", include("emergencies.urls")),
     path("", include("utility_services.urls")),
 ]

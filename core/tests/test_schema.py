@@ -1,6 +1,7 @@
 """The OpenAPI schema covers the README's API, is valid, and describes the bodies the API really sends."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import jsonschema
@@ -383,6 +384,56 @@ def _engineer_record(c):
     return "post", "/api/engineer/emergencies/{emergency_id}/records/", 201, response
 
 
+def _late_emergency(c):
+    """Reported 1 March 2024 09:00 UTC, attended 75 minutes later, made safe after 13 hours, explained."""
+    import time_machine
+
+    from emergencies import services as emergency_services
+    from emergencies.tests.factories import report
+
+    start = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        emergency = report(reporter=c.customer)
+    with time_machine.travel(start + timedelta(minutes=75), tick=False):
+        emergency_services.emergency_dispatch(acting_user=c.admin_user, emergency=emergency, engineer=c.engineer)
+        emergency_services.emergency_record_step(acting_user=c.engineer, emergency=emergency, step="arrived")
+    with time_machine.travel(start + timedelta(hours=13), tick=False):
+        emergency_services.emergency_record_step(acting_user=c.engineer, emergency=emergency, step="made_safe")
+        emergency_services.emergency_explain_miss(
+            acting_user=c.admin_user, emergency=emergency, deadline="attendance", reason="Traffic"
+        )
+    return emergency
+
+
+def _miss_reason(c):
+    emergency = _late_emergency(c)
+    url = f"/api/admin/emergencies/{emergency.pk}/miss-reasons/"
+    response = c.admin_api.post(url, {"deadline": "make_safe", "reason": "Excavation needed"})
+    return "post", "/api/admin/emergencies/{emergency_id}/miss-reasons/", 201, response
+
+
+def _miss_reason_conflict(c):
+    emergency = _emergency(c)  # attended at once
+    url = f"/api/admin/emergencies/{emergency.pk}/miss-reasons/"
+    response = c.admin_api.post(url, {"deadline": "attendance", "reason": "None needed"})
+    return "post", "/api/admin/emergencies/{emergency_id}/miss-reasons/", 409, response
+
+
+def _report(name, **period):
+    def case(c):
+        _late_emergency(c)
+        response = c.admin_api.get(f"/api/admin/emergency-reports/{name}/", period)
+        return "get", f"/api/admin/emergency-reports/{name}/", 200, response
+
+    case.__name__ = f"_report_{name}_{'_'.join(period)}"
+    return case
+
+
+def _report_bad_period(c):
+    response = c.admin_api.get("/api/admin/emergency-reports/daily-log/", {"date": "2024-02-30"})
+    return "get", "/api/admin/emergency-reports/daily-log/", 400, response
+
+
 def _priority_services_put(c):
     payload = {"categories": ["pensionable_age"], "consent": True}
     response = c.customer_api.put("/accounts/api/account/priority-services/", payload)
@@ -461,6 +512,14 @@ CASES = [
     _engineer_list,
     _engineer_detail,
     _engineer_record,
+    _miss_reason,
+    _miss_reason_conflict,
+    _report("standard-of-service", month="2024-03"),
+    _report("standard-of-service", year="2024"),
+    _report("daily-log", date="2024-03-01"),
+    _report("monthly-summary", month="2024-03"),
+    _report("review-and-make-safe", month="2024-03"),
+    _report_bad_period,
     _priority_services_put,
     _priority_services_get_none,
     _error_400,

@@ -18,8 +18,8 @@ from utility_services.api.serializers import (
 )
 from utility_services.models import RequestType
 
-from .. import services
-from ..models import Classification, ClockState, Emergency, EmergencyEvent, Stage
+from .. import local_time, services
+from ..models import Classification, ClockState, Emergency, EmergencyEvent, MissedDeadline, Stage
 
 # --- Fields ---------------------------------------------------------------------------
 
@@ -159,6 +159,13 @@ class CorrectionSerializer(StrictInputSerializer):
 
 class ReviewSerializer(StrictInputSerializer):
     comment = _text()
+
+
+class MissReasonSerializer(StrictInputSerializer):
+    """Why a deadline was missed: the attendance standard (1 or 2 hours) or made safe within 12 hours."""
+
+    deadline = serializers.ChoiceField(choices=MissedDeadline.choices)
+    reason = _text(1000)
 
 
 class PhotoUploadSerializer(AttachmentUploadSerializer):
@@ -371,3 +378,216 @@ def report_result(emergency: Emergency, notice: dict, *, track: bool) -> dict:
         "received_at": serializers.DateTimeField().to_representation(emergency.received_at),
         "track_url": reverse("api-track-detail", args=[emergency.service_request_id]) if track else None,
     }
+
+
+# --- Reports (output of emergencies.reports; the schema of the JSON) ---------------------
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """A time in the utility's time zone, with its offset (e.g. 2024-03-31T02:30:00+01:00)."""
+
+    def to_representation(self, value):
+        return None if value is None else local_time.local(value).isoformat()
+
+
+def _local_time(**kwargs):
+    return LocalDateTimeField(read_only=True, **kwargs)
+
+
+def _minutes_field(help_text: str):
+    return serializers.FloatField(allow_null=True, read_only=True, help_text=help_text)
+
+
+class ReportPeriodSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["date", "month", "year"])
+    key = serializers.CharField(help_text="As asked for: 2024-03-31, 2024-03 or 2024.")
+    label = serializers.CharField()
+    time_zone = serializers.CharField(help_text="UTILITY_TIME_ZONE: the zone every time is counted and shown in.")
+    start = _local_time(help_text="Local midnight starting the period (inclusive).")
+    end = _local_time(help_text="Local midnight ending it (exclusive).")
+    hours = serializers.FloatField(help_text="Its length: a day across a daylight-saving change has 23 or 25.")
+
+
+class _ReportSerializer(serializers.Serializer):
+    report = serializers.CharField()
+    period = ReportPeriodSerializer()
+    generated_at = _local_time()
+
+
+class StandardFiguresSerializer(serializers.Serializer):
+    received = serializers.IntegerField(help_text="Emergencies of this class received (stood-down ones left out).")
+    attended_in_time = serializers.IntegerField(help_text="Arrived by the 1- or 2-hour standard deadline.")
+    attended_late = serializers.IntegerField()
+    not_attended = serializers.IntegerField(help_text="No arrival, and the standard deadline has passed.")
+    pending = serializers.IntegerField(help_text="No arrival yet, deadline still ahead: not yet counted.")
+    counted = serializers.IntegerField(help_text="attended_in_time + attended_late + not_attended: the denominator.")
+    missed = serializers.IntegerField(help_text="attended_late + not_attended.")
+    percent_in_time = serializers.FloatField(
+        allow_null=True, help_text="attended_in_time / (in time + late + not attended), two decimals; null with none."
+    )
+    meets_target = serializers.BooleanField(allow_null=True, help_text="At least 97% (null with none).")
+
+
+class StandardClassesSerializer(serializers.Serializer):
+    uncontrolled = StandardFiguresSerializer()
+    controlled = StandardFiguresSerializer()
+
+
+class StandardMonthSerializer(StandardClassesSerializer):
+    period = ReportPeriodSerializer()
+
+
+class MissReasonOutputSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    recorded_at = _local_time()
+    by = serializers.CharField()
+
+
+class StandardMissSerializer(serializers.Serializer):
+    emergency_id = serializers.IntegerField()
+    request_id = serializers.IntegerField(help_text="The service request the record belongs to.")
+    reference = serializers.CharField(help_text="The record number.")
+    type_of_request = serializers.CharField()
+    classification = serializers.ChoiceField(choices=Classification.choices)
+    is_vulnerable = serializers.BooleanField()
+    received_at = _local_time()
+    standard_deadline_at = _local_time()
+    dispatched_at = _local_time(allow_null=True)
+    arrived_at = _local_time(allow_null=True)
+    outcome = serializers.ChoiceField(choices=["attended_late", "not_attended"])
+    minutes_to_dispatch = _minutes_field("Receipt to first dispatch.")
+    response_minutes = _minutes_field("Receipt to first arrival.")
+    minutes_late = _minutes_field("Standard deadline to arrival.")
+    reasons = MissReasonOutputSerializer(many=True, help_text="Every reason recorded for missing the standard.")
+
+
+class StandardOfServiceSerializer(_ReportSerializer):
+    target_percent = serializers.IntegerField()
+    standard_hours = serializers.DictField(child=serializers.IntegerField())
+    totals = StandardClassesSerializer()
+    months = StandardMonthSerializer(many=True)
+    misses = StandardMissSerializer(many=True)
+    stood_down = serializers.IntegerField(help_text="Records stood down as not emergencies: not counted.")
+
+
+class DailyLogEntrySerializer(serializers.Serializer):
+    emergency_id = serializers.IntegerField()
+    request_id = serializers.IntegerField(help_text="The service request the record belongs to.")
+    reference = serializers.CharField(help_text="The record number.")
+    location = serializers.CharField()
+    address = serializers.CharField()
+    postcode = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    location_details = serializers.CharField()
+    type_of_request = serializers.CharField()
+    classification = serializers.ChoiceField(choices=Classification.choices)
+    channel = serializers.CharField()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    received_at = _local_time()
+    dispatched_at = _local_time(allow_null=True, help_text="First dispatch.")
+    arrived_at = _local_time(allow_null=True, help_text="First arrival.")
+    made_safe_at = _local_time(allow_null=True)
+    closed_at = _local_time(allow_null=True)
+    response_minutes = _minutes_field("Receipt to first arrival.")
+    engineer = serializers.CharField()
+    times_corrected = serializers.BooleanField(help_text="A time of this record was corrected (shown corrected).")
+
+
+class DailyLogSerializer(_ReportSerializer):
+    count = serializers.IntegerField()
+    entries = DailyLogEntrySerializer(many=True)
+
+
+class BandSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    up_to_minutes = serializers.IntegerField(allow_null=True, help_text="Inclusive upper limit; null: none.")
+
+
+class BandRowSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    label = serializers.CharField()
+    minutes_0_15 = serializers.IntegerField()
+    minutes_16_30 = serializers.IntegerField()
+    minutes_31_45 = serializers.IntegerField()
+    minutes_46_60 = serializers.IntegerField()
+    over_60 = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    not_attended = serializers.IntegerField(help_text="Never attended: in no band, median or mean.")
+    total = serializers.IntegerField()
+    median_minutes = serializers.FloatField(allow_null=True)
+    mean_minutes = serializers.FloatField(allow_null=True)
+
+
+class BusinessHoursSerializer(serializers.Serializer):
+    start = serializers.CharField()
+    end = serializers.CharField()
+    days = serializers.CharField()
+
+
+class HolidaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    name = serializers.CharField()
+
+
+class MonthlySummarySerializer(_ReportSerializer):
+    bands = BandSerializer(many=True)
+    business_hours = BusinessHoursSerializer()
+    holiday_region = serializers.CharField()
+    holidays = HolidaySerializer(many=True)
+    rows = BandRowSerializer(many=True, help_text="Weekday business hours, weekday after hours, weekend or holiday.")
+    all = BandRowSerializer()
+    stood_down = serializers.IntegerField()
+
+
+class ReviewCountsSerializer(serializers.Serializer):
+    records = serializers.IntegerField()
+    reviewed_in_time = serializers.IntegerField()
+    reviewed_late = serializers.IntegerField()
+    not_reviewed = serializers.IntegerField(help_text="Not reviewed, and the review is overdue.")
+    pending = serializers.IntegerField(help_text="Not reviewed yet, not yet due.")
+
+
+class LateReviewSerializer(serializers.Serializer):
+    emergency_id = serializers.IntegerField()
+    request_id = serializers.IntegerField(help_text="The service request the record belongs to.")
+    reference = serializers.CharField()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    received_at = _local_time()
+    review_due_at = _local_time()
+    reviewed_at = _local_time(allow_null=True)
+    outcome = serializers.ChoiceField(choices=["reviewed_late", "not_reviewed"])
+    hours_late = serializers.FloatField(help_text="Due time to the review (or to now, when not reviewed).")
+
+
+class MakeSafeCountsSerializer(serializers.Serializer):
+    escapes = serializers.IntegerField()
+    made_safe_in_time = serializers.IntegerField()
+    made_safe_late = serializers.IntegerField()
+    not_made_safe = serializers.IntegerField()
+    pending = serializers.IntegerField()
+
+
+class LateMakeSafeSerializer(serializers.Serializer):
+    emergency_id = serializers.IntegerField()
+    request_id = serializers.IntegerField(help_text="The service request the record belongs to.")
+    reference = serializers.CharField()
+    type_of_request = serializers.CharField()
+    classification = serializers.ChoiceField(choices=Classification.choices)
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    received_at = _local_time()
+    make_safe_deadline_at = _local_time()
+    made_safe_at = _local_time(allow_null=True)
+    outcome = serializers.ChoiceField(choices=["made_safe_late", "not_made_safe"])
+    hours_to_make_safe = serializers.FloatField(allow_null=True)
+    reasons = MissReasonOutputSerializer(many=True)
+
+
+class ReviewAndMakeSafeSerializer(_ReportSerializer):
+    review_by = serializers.CharField(help_text="Local time on the next business day.")
+    review = ReviewCountsSerializer()
+    not_reviewed_in_time = LateReviewSerializer(many=True)
+    make_safe = MakeSafeCountsSerializer()
+    not_made_safe_in_time = LateMakeSafeSerializer(many=True)
+    stood_down = serializers.IntegerField()

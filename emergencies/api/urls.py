@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 ONE = "<int:emergency_id>/"
+REPORTS = "admin/emergency-reports/"
 
 urlpatterns = [
     # Anyone: report an emergency.
@@ -28,6 +29,9 @@ urlpatterns = [
         f"admin/emergencies/{ONE}corrections/", views.CorrectionView.as_view(), name="api-admin-emergency-corrections"
     ),
     path(f"admin/emergencies/{ONE}reviews/", views.ReviewView.as_view(), name="api-admin-emergency-reviews"),
+    path(
+        f"admin/emergencies/{ONE}miss-reasons/", views.MissReasonView.as_view(), name="api-admin-emergency-miss-reasons"
+    ),
     path(f"admin/emergencies/{ONE}photos/", views.AdminPhotoView.as_view(), name="api-admin-emergency-photos"),
     # Engineers: the emergencies dispatched to them.
     path("engineer/emergencies/", views.EngineerEmergencyListView.as_view(), name="api-engineer-emergencies"),
@@ -48,4 +52,23 @@ urlpatterns = [
         name="api-engineer-emergency-incidents",
     ),
     path(f"engineer/emergencies/{ONE}photos/", views.EngineerPhotoView.as_view(), name="api-engineer-emergency-photos"),
+    # Staff (agents, admins): the reports, as JSON and as CSV (emergencies.reports).
+    *(
+        route
+        for slug, view, csv_view in (
+            ("standard-of-service", views.StandardOfServiceView, views.StandardOfServiceCsvView),
+            ("daily-log", views.DailyLogView, views.DailyLogCsvView),
+            ("monthly-summary", views.MonthlySummaryView, views.MonthlySummaryCsvView),
+            ("review-and-make-safe", views.ReviewAndMakeSafeView, views.ReviewAndMakeSafeCsvView),
+        )
+        for route in (
+            path(f"{REPORTS}{slug}/", view.as_view(), name=f"api-admin-emergency-report-{slug}"),
+            path(f"{REPORTS}{slug}/csv/", csv_view.as_view(), name=f"api-admin-emergency-report-{slug}-csv"),
+        )
+    ),
+    path(
+        f"{REPORTS}standard-of-service/misses/csv/",
+        views.StandardOfServiceMissesCsvView.as_view(),
+        name="api-admin-emergency-report-standard-of-service-misses-csv",
+    ),
 ]

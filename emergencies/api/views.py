@@ -6,7 +6,10 @@ what), the envelope carries the result. Engineers reach only
 """
 
 from django.db.models import F
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -20,11 +23,12 @@ from core.throttling import ClientAddressThrottle
 from utility_services.emergency import safety_notice
 from utility_services.models import RequestType, ServiceRequest
 
-from .. import services
+from .. import reports, services
 from ..models import Emergency, EmergencyEvent
 from .serializers import (
     ClassificationSerializer,
     CorrectionSerializer,
+    DailyLogSerializer,
     DispatchSerializer,
     EmergencyDetailSerializer,
     EmergencyEventSerializer,
@@ -32,12 +36,16 @@ from .serializers import (
     EmergencyReportSerializer,
     EmergencyRowSerializer,
     IncidentSerializer,
+    MissReasonSerializer,
+    MonthlySummarySerializer,
     PhonedReportSerializer,
     PhotoUploadSerializer,
     RecordSerializer,
     RegulatorNotifiedSerializer,
+    ReviewAndMakeSafeSerializer,
     ReviewSerializer,
     StaffEmergencyDetailSerializer,
+    StandardOfServiceSerializer,
     StepSerializer,
     report_result,
 )
@@ -290,6 +298,18 @@ class ReviewView(StaffEmergencyActionView):
         return services.emergency_review(acting_user=request.user, emergency=emergency, **data)
 
 
+class MissReasonView(StaffEmergencyActionView):
+    serializer_class = input_serializer = MissReasonSerializer
+    done = "Reason recorded"
+
+    @_action_schema(MissReasonSerializer, "Record why the attendance or make-safe deadline was missed (staff)")
+    def post(self, request, emergency_id):
+        return super().post(request, emergency_id)
+
+    def act(self, request, emergency, data):
+        return services.emergency_explain_miss(acting_user=request.user, emergency=emergency, **data)
+
+
 class PhotoMixin:
     parser_classes = [MultiPartParser]
     serializer_class = input_serializer = PhotoUploadSerializer
@@ -393,3 +413,166 @@ class EngineerPhotoView(PhotoMixin, EngineerActionView):
     @_photo_schema
     def post(self, request, emergency_id):
         return super().post(request, emergency_id)
+
+
+# --- Reports ---------------------------------------------------------------------------
+
+
+def _period_parameters(kinds: tuple[str, ...]) -> list[OpenApiParameter]:
+    descriptions = {
+        "date": "A local day (YYYY-MM-DD).",
+        "month": "A local calendar month (YYYY-MM).",
+        "year": "A reporting year (YYYY), starting in EMERGENCY_REPORT_YEAR_START_MONTH.",
+    }
+    one_of = " Give exactly one of: " + ", ".join(kinds) + "." if len(kinds) > 1 else " Required."
+    return [
+        OpenApiParameter(
+            kind,
+            str,
+            OpenApiParameter.QUERY,
+            required=len(kinds) == 1,
+            pattern=f"^{reports.PATTERNS[kind]}$",
+            description=descriptions[kind] + one_of,
+        )
+        for kind in kinds
+    ]
+
+
+class ReportView(generics.GenericAPIView):
+    """One report as JSON: parse the period, compute it (emergencies.reports), render it. Staff only."""
+
+    permission_classes = [IsStaffMember]
+    kinds: tuple[str, ...] = ()
+    compute = None
+    title = ""
+
+    def get(self, request):
+        period = reports.period_from_query(request.query_params, self.kinds)
+        data = self.compute(period, now=timezone.now())
+        return envelope(f"{self.title}: {period.label}", self.get_serializer(data).data)
+
+
+class ReportCsvView(generics.GenericAPIView):
+    """One table of a report as CSV (formula-safe; local times with their offset). Staff only."""
+
+    permission_classes = [IsStaffMember]
+    serializer_class = None
+    kinds: tuple[str, ...] = ()
+    compute = None
+    table = ""
+
+    def get(self, request):
+        period = reports.period_from_query(request.query_params, self.kinds)
+        data = self.compute(period, now=timezone.now())
+        # The report is computed whole anyway: one response, no streaming.
+        response = HttpResponse("".join(reports.csv_lines(self.table, data)), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.table}-{period.key}.csv"'
+        return response
+
+
+def _report_schema(serializer, kinds, summary):
+    return extend_schema(parameters=_period_parameters(kinds), responses={200: serializer}, summary=summary)
+
+
+def _csv_schema(kinds, summary):
+    return extend_schema(
+        parameters=_period_parameters(kinds),
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with a header row")},
+        summary=summary,
+    )
+
+
+class StandardOfServiceView(ReportView):
+    serializer_class = StandardOfServiceSerializer
+    kinds = ("month", "year")
+    compute = staticmethod(reports.standard_of_service)
+    title = "Standard of service"
+
+    @_report_schema(
+        StandardOfServiceSerializer, kinds, "Ofgem standard of service: attended within 1 h / 2 h, misses (staff)"
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class StandardOfServiceCsvView(ReportCsvView):
+    kinds = ("month", "year")
+    compute = staticmethod(reports.standard_of_service)
+    table = "standard-of-service"
+
+    @_csv_schema(kinds, "Standard of service as CSV: one row per month and class (staff)")
+    def get(self, request):
+        return super().get(request)
+
+
+class StandardOfServiceMissesCsvView(StandardOfServiceCsvView):
+    table = "standard-of-service-misses"
+
+    @_csv_schema(StandardOfServiceCsvView.kinds, "The misses of the standard, with their reasons, as CSV (staff)")
+    def get(self, request):
+        return super().get(request)
+
+
+class DailyLogView(ReportView):
+    serializer_class = DailyLogSerializer
+    kinds = ("date",)
+    compute = staticmethod(reports.daily_log)
+    title = "Daily log"
+
+    @_report_schema(DailyLogSerializer, kinds, "Daily log of every emergency report received on a local day (staff)")
+    def get(self, request):
+        return super().get(request)
+
+
+class DailyLogCsvView(ReportCsvView):
+    kinds = ("date",)
+    compute = staticmethod(reports.daily_log)
+    table = "daily-log"
+
+    @_csv_schema(kinds, "The daily log as CSV (staff)")
+    def get(self, request):
+        return super().get(request)
+
+
+class MonthlySummaryView(ReportView):
+    serializer_class = MonthlySummarySerializer
+    kinds = ("month",)
+    compute = staticmethod(reports.monthly_summary)
+    title = "Monthly summary of response times"
+
+    @_report_schema(MonthlySummarySerializer, kinds, "Response times by band and time of call, median, mean (staff)")
+    def get(self, request):
+        return super().get(request)
+
+
+class MonthlySummaryCsvView(ReportCsvView):
+    kinds = ("month",)
+    compute = staticmethod(reports.monthly_summary)
+    table = "monthly-summary"
+
+    @_csv_schema(kinds, "The monthly summary of response times as CSV (staff)")
+    def get(self, request):
+        return super().get(request)
+
+
+class ReviewAndMakeSafeView(ReportView):
+    serializer_class = ReviewAndMakeSafeSerializer
+    kinds = ("month", "date")
+    compute = staticmethod(reports.review_and_make_safe)
+    title = "Review and make-safe"
+
+    @_report_schema(
+        ReviewAndMakeSafeSerializer, kinds, "Records not reviewed by 10:00 next business day; not made safe in 12 h"
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class ReviewAndMakeSafeCsvView(ReportCsvView):
+    kinds = ("month", "date")
+    compute = staticmethod(reports.review_and_make_safe)
+    table = "review-and-make-safe"
+
+    @_csv_schema(kinds, "Late reviews and late make-safes as CSV (staff)")
+    def get(self, request):
+        return super().get(request)

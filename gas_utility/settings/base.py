@@ -389,6 +389,17 @@ OPEN311_KEY_RATE = env.str("OPEN311_KEY_RATE", default="60/min")
 OPEN311_READ_RATE = env.str("OPEN311_READ_RATE", default="300/min")
 # The dispatch board page refreshes itself this often, in seconds (0: never).
 EMERGENCY_BOARD_REFRESH_SECONDS = env.int("EMERGENCY_BOARD_REFRESH_SECONDS", default=30)
+# The utility's calendar, for the emergency reports (emergencies.local_time; checked at start-up
+# by `manage.py check`): its time zone (an IANA name), its business hours on business days
+# (Monday to Friday, not holidays; start inclusive, end exclusive), and the public holidays of
+# a country and subdivision as the `holidays` package names them (GB/ENG: England and Wales).
+UTILITY_TIME_ZONE = env.str("UTILITY_TIME_ZONE", default="Europe/London")
+UTILITY_BUSINESS_HOURS_START = env.str("UTILITY_BUSINESS_HOURS_START", default="08:00")
+UTILITY_BUSINESS_HOURS_END = env.str("UTILITY_BUSINESS_HOURS_END", default="17:00")
+UTILITY_HOLIDAY_COUNTRY = env.str("UTILITY_HOLIDAY_COUNTRY", default="GB")
+UTILITY_HOLIDAY_SUBDIVISION = env.str("UTILITY_HOLIDAY_SUBDIVISION", default="ENG")
+# The month a reporting year starts in: 1 for calendar years, 4 for April to March.
+EMERGENCY_REPORT_YEAR_START_MONTH = env.int("EMERGENCY_REPORT_YEAR_START_MONTH", default=1)
 # Attachments: JPEG, PNG and PDF only (checked from the content), at most this big and this many.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_PER_REQUEST = env.int("ATTACHMENT_MAX_PER_REQUEST", default=5)
