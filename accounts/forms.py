@@ -23,6 +23,16 @@ class ContactDetailsForm(forms.Form):
     )
 
 
+class ProfileForm(ContactDetailsForm):
+    current_password = forms.CharField(
+        label="Current password",
+        required=False,
+        strip=False,
+        help_text="Needed only to change your email address: we then send a link to the new one to confirm it.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
 class RegistrationForm(ContactDetailsForm):
     username = forms.CharField(
         max_length=150,

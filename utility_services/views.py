@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from core.concurrency import version_of
 from core.exceptions import ServiceError
 from core.pagination import CappedCountPaginator, page_of
-from core.throttling import page_rate_limited
+from core.throttling import page_rate_limited, too_many_message
 
 from . import services, workflow
 from .api.filters import CustomerRequestFilter, StaffRequestFilter
@@ -59,6 +59,19 @@ def _for_page(filterset):
         if isinstance(field.widget, SelectMultiple):
             field.widget = CheckboxSelectMultiple(choices=field.choices)
     return filterset
+
+
+# The rate-limit scope of each page action, shared with the API's views.
+ACTION_SCOPES = {"comment": "comment", "attach": "attachment", "note": "note"}
+
+
+def _over_rate(request, action, form) -> bool:
+    """Count a page action against its user's rate; if over it, say so on the form."""
+    scope = ACTION_SCOPES.get(action)
+    wait = page_rate_limited(request, scope) if scope else None
+    if wait:
+        form.add_error(None, too_many_message(wait))
+    return bool(wait)
 
 
 def _filtered(filterset, queryset):
@@ -152,7 +165,10 @@ def request_detail(request, pk):
         "cancel": ReasonForm(request.POST if action == "cancel" else None, prefix="cancel"),
         "reopen": ReasonForm(request.POST if action == "reopen" else None, prefix="reopen"),
     }
-    if action in forms and forms[action].is_valid():
+    status = 200
+    if action in forms and forms[action].is_valid() and _over_rate(request, action, forms[action]):
+        status = 429
+    elif action in forms and forms[action].is_valid():
         data, user = forms[action].cleaned_data, request.user
         handlers = {
             "comment": lambda: services.service_request_comment(
@@ -201,6 +217,7 @@ def request_detail(request, pk):
             "accepts_additions": service_request.status
             not in (ServiceRequest.Status.CLOSED, ServiceRequest.Status.CANCELLED),
         },
+        status=status,
     )
 
 
@@ -257,7 +274,10 @@ def staff_request_detail(request, pk):
             request.POST if action == "attach" else None, request.FILES if action == "attach" else None, prefix="attach"
         ),
     }
-    if action in forms and forms[action].is_valid():
+    status = 200
+    if action in forms and forms[action].is_valid() and _over_rate(request, action, forms[action]):
+        status = 429
+    elif action in forms and forms[action].is_valid():
         data, user = forms[action].cleaned_data, request.user
         try:
             if action == "update":
@@ -298,4 +318,5 @@ def staff_request_detail(request, pk):
             "notice": safety_notice() if service_request.request_type.is_emergency else None,
             "allowed": workflow.allowed_transitions(service_request.status),
         },
+        status=status,
     )

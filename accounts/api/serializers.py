@@ -91,7 +91,18 @@ class LoginSerializer(StrictInputSerializer):
 
 
 class AccountUpdateSerializer(ProfileFieldsSerializer):
-    """The caller's own contact details; any subset may be sent."""
+    """The caller's own contact details; any subset may be sent.
+
+    A new `email` needs `current_password`; it takes effect only when the link sent to it is opened.
+    """
+
+    current_password = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=128,
+        trim_whitespace=False,
+        help_text="Required to change `email`.",
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs["partial"] = True

@@ -182,6 +182,7 @@ class ReopenView(CustomerStatusActionView):
 
 class CommentView(CustomerRequestMixin, generics.GenericAPIView):
     serializer_class = CommentSerializer
+    throttle_scope = "comment"  # each comment emails the assignee
 
     @extend_schema(request=CommentSerializer, responses={201: EventSerializer}, summary="Add information to my request")
     @idempotent
@@ -195,6 +196,7 @@ class CommentView(CustomerRequestMixin, generics.GenericAPIView):
 
 class CustomerAttachmentView(CustomerRequestMixin, generics.GenericAPIView):
     parser_classes = [MultiPartParser]
+    throttle_scope = "attachment"
     serializer_class = AttachmentUploadSerializer
 
     @extend_schema(
@@ -339,6 +341,7 @@ class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
 
 class AdminNoteView(StaffRequestMixin, generics.GenericAPIView):
     serializer_class = NoteSerializer
+    throttle_scope = "note"
 
     @extend_schema(
         request=NoteSerializer, responses={201: StaffEventSerializer}, summary="Add a public or internal note (staff)"
@@ -358,6 +361,7 @@ class AdminNoteView(StaffRequestMixin, generics.GenericAPIView):
 
 class AdminAttachmentView(StaffRequestMixin, generics.GenericAPIView):
     parser_classes = [MultiPartParser]
+    throttle_scope = "attachment"
     serializer_class = StaffAttachmentUploadSerializer
 
     @extend_schema(
