@@ -51,7 +51,7 @@ def idempotent(view_method):
         if not key or not request.user.is_authenticated:
             return view_method(self, request, *args, **kwargs)
         if len(key) > 255 or not key.isprintable():
-            raise ServiceError("Idempotency-Key must be at most 255 printable characters.", details={"key": key[:64]})
+            raise ServiceError("Idempotency-Key must be at most 255 printable characters.")
         fingerprint = _fingerprint(request)
         try:
             with transaction.atomic():

@@ -12,11 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from core.concurrency import etag_of, expected_version
 from core.idempotency import idempotent
+from core.parsers import JSONParser, MultiPartParser
 from core.permissions import IsStaffMember
 from core.responses import envelope
 
