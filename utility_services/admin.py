@@ -57,11 +57,11 @@ class ServiceRequestForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["version"].initial = version_of(self.instance)
+            self.fields["version"].initial = version_of(self.instance, "staff_updated_at")
 
     def clean_version(self):
         version = self.cleaned_data["version"]
-        if version is not None and self.instance.pk and version != version_of(self.instance):
+        if version is not None and self.instance.pk and version != version_of(self.instance, "staff_updated_at"):
             raise forms.ValidationError(
                 "Someone else changed this request while you were editing it. Reload the page and repeat your change."
             )
@@ -169,6 +169,7 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
         "longitude",
         "submitted_at",
         "updated_at",
+        "staff_updated_at",
         "due_at",
         "resolved_at",
         "closed_at",

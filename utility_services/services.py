@@ -236,7 +236,7 @@ def service_request_update(
     if not acting_user.is_staff:
         raise Forbidden("Only agents and admins can change a service request.")
     locked = _lock(service_request)
-    check_version(locked, expected_version)
+    check_version(locked, expected_version, field="staff_updated_at")
     changed: list[str] = []
     events: list[RequestEvent] = []
 
@@ -302,7 +302,9 @@ def service_request_update(
         locked.full_clean(
             exclude=["customer", "request_type", "assignee"], validate_unique=False, validate_constraints=False
         )
-        locked.save(update_fields=[*changed, "updated_at"])
+        # Priority and assignee are internal: the customer's view (and ETag) moves only for the rest.
+        public = bool(set(changed) - {"priority", "assignee"})
+        locked.save(update_fields=[*changed, *locked.touch(public=public)])
     if "details" in changed:
         search.index_requests([locked])
     if status_event is not None:
@@ -327,7 +329,7 @@ def service_request_cancel(*, customer: User, service_request: ServiceRequest, r
         )
     old_status = locked.status
     _change_status(locked, Status.CANCELLED)
-    locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", "updated_at"])
+    locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", *locked.touch(public=True)])
     _record(locked, Kind.CANCELLED, customer, field="status", old=old_status, new=Status.CANCELLED, body=reason)
     return locked
 
@@ -343,7 +345,7 @@ def service_request_reopen(*, customer: User, service_request: ServiceRequest, r
         )
     new_status = workflow.reopen_status(locked)
     _change_status(locked, new_status)
-    locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", "updated_at"])
+    locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", *locked.touch(public=True)])
     event = _record(locked, Kind.REOPENED, customer, field="status", old=Status.RESOLVED, new=new_status, body=reason)
     notifications.notify_assignee_of_comment(locked, event)
     return locked
@@ -362,7 +364,7 @@ def service_request_comment(*, customer: User, service_request: ServiceRequest, 
     locked = _lock(service_request)
     _ensure_accepts_additions(locked)
     event = _record(locked, Kind.COMMENT, customer, body=body)
-    locked.save(update_fields=["updated_at"])
+    locked.save(update_fields=locked.touch(public=True))
     notifications.notify_assignee_of_comment(locked, event)
     return event
 
@@ -374,7 +376,7 @@ def service_request_add_note(
     """Add a staff note: internal notes stay with staff; public ones are emailed to the customer."""
     locked = _lock(service_request)
     event = _record(locked, Kind.NOTE, acting_user, is_internal=is_internal, body=body)
-    locked.save(update_fields=["updated_at"])
+    locked.save(update_fields=locked.touch(public=not is_internal))
     if not is_internal:
         notifications.notify_customer_of_update(locked, event)
     return event
@@ -395,7 +397,7 @@ def service_request_attach(
         _ensure_accepts_additions(locked)
     content_types = validate_uploads(list(files), existing=locked.attachments.count())
     attachments = _store_attachments(locked, list(files), content_types, acting_user, is_internal=is_internal)
-    locked.save(update_fields=["updated_at"])
+    locked.save(update_fields=locked.touch(public=not is_internal))
     return attachments
 
 

@@ -265,7 +265,7 @@ def staff_request_detail(request, pk):
         "priority": service_request.priority,
         "assignee": service_request.assignee_id,
         "resolution_details": service_request.resolution_details,
-        "version": version_of(service_request),
+        "version": version_of(service_request, "staff_updated_at"),
     }
     forms = {
         "update": StaffUpdateForm(request.POST if action == "update" else None, initial=initial, prefix="update"),

@@ -296,6 +296,7 @@ class StaffServiceRequestSerializer(serializers.ModelSerializer):
             "longitude",
             "submitted_at",
             "updated_at",
+            "staff_updated_at",
             "due_at",
             "resolved_at",
             "closed_at",
