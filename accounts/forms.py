@@ -1,10 +1,9 @@
 """Forms of the account pages (register, profile). Their saves go through `accounts.services`."""
 
 from django import forms
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from .models import User
+from .services import validate_new_password
 
 
 class ContactDetailsForm(forms.Form):
@@ -56,15 +55,15 @@ class RegistrationForm(ContactDetailsForm):
 
     def clean(self):
         cleaned = super().clean()
-        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords didn't match.")
-        elif password1:
-            candidate = User(
-                username=cleaned.get("username", ""), email=cleaned.get("email", ""), name=cleaned.get("name", "")
-            )
+        if cleaned.get("password1") and cleaned.get("password2"):
             try:
-                validate_password(password1, candidate)
+                validate_new_password(
+                    cleaned["password1"],
+                    cleaned["password2"],
+                    username=cleaned.get("username", ""),
+                    email=cleaned.get("email", ""),
+                    name=cleaned.get("name", ""),
+                )
             except ValidationError as exc:
-                self.add_error("password1", exc)
+                self.add_error(None, exc)
         return cleaned

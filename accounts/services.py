@@ -49,6 +49,34 @@ def user_check_unique(*, username: str | None = None, email: str | None = None, 
         raise ValidationError(errors)
 
 
+def validate_new_password(
+    password1: str, password2: str, *, username: str = "", email: str = "", name: str = ""
+) -> None:
+    """The two entries match and pass the password validators (against the account's own details).
+
+    Registration (API and page), admin user creation (API and Django admin) all call this.
+    """
+    if password1 != password2:
+        raise ValidationError({"password2": ["The two password fields didn't match."]})
+    try:
+        validate_password(password1, User(username=username or "", email=email or "", name=name or ""))
+    except ValidationError as exc:
+        raise ValidationError({"password1": exc.messages}) from None
+
+
+def validate_own_account_change(acting_user: User, user: User, changes: dict) -> None:
+    """An admin cannot change their own role nor deactivate themselves (another admin must)."""
+    if user.pk != acting_user.pk:
+        return
+    errors = {}
+    if changes.get("role", user.role) != user.role:
+        errors["role"] = ["You cannot change your own role; ask another admin."]
+    if changes.get("is_active", True) is False:
+        errors["is_active"] = ["You cannot deactivate your own account; ask another admin."]
+    if errors:
+        raise ValidationError(errors)
+
+
 def _clean_fields(user: User, fields) -> None:
     """Run the model's field validators (phone format, email, lengths) on `fields`."""
     exclude = [f.name for f in User._meta.fields if f.name not in fields]
@@ -297,14 +325,7 @@ def user_update(*, acting_user: User, user: User, expected_version: int | None =
     """Let an admin edit any account; an admin cannot demote or deactivate themselves."""
     if not acting_user.is_admin:
         raise Forbidden("Only administrators can change other accounts.")
-    if user.pk == acting_user.pk:
-        errors = {}
-        if changes.get("role", user.role) != user.role:
-            errors["role"] = ["You cannot change your own role; ask another admin."]
-        if changes.get("is_active", True) is False:
-            errors["is_active"] = ["You cannot deactivate your own account; ask another admin."]
-        if errors:
-            raise ValidationError(errors)
+    validate_own_account_change(acting_user, user, changes)
     return _update(user, changes, ADMIN_EDITABLE_FIELDS, acting_user, expected_version)
 
 

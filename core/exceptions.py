@@ -50,6 +50,13 @@ class Forbidden(ServiceError):
     default_message = "You do not have permission to perform this action."
 
 
+class NotFound(ServiceError):
+    """No such object, or not one the caller may reach (the two are never told apart)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_message = "Not found."
+
+
 class PayloadTooLarge(ServiceError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_message = "Request body too large."

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from core.admin import AuditTrailAdmin
 from core.concurrency import version_of
+from core.exceptions import Conflict
 
 from . import services, workflow
 from .models import Attachment, RequestEvent, RequestType, ServiceRequest
@@ -69,10 +70,11 @@ class ServiceRequestForm(forms.ModelForm):
 
     def clean_status(self):
         new_status = self.cleaned_data["status"]
-        current = self.instance.status
-        if new_status != current and not workflow.can_transition(current, new_status):
-            allowed = ", ".join(workflow.allowed_transitions(current)) or "none"
-            raise forms.ValidationError(f"A {current} request cannot move to {new_status}. Allowed: {allowed}.")
+        if new_status != self.instance.status:
+            try:
+                workflow.check_transition(self.instance.status, new_status)
+            except Conflict as exc:
+                raise forms.ValidationError(exc.message) from None
         return new_status
 
     def clean_assignee(self):

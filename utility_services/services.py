@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -17,7 +18,7 @@ from django.utils import timezone
 from accounts.models import User, UserManager
 from accounts.validators import normalize_phone_number
 from core.concurrency import check_version
-from core.exceptions import Conflict, Forbidden
+from core.exceptions import Conflict, Forbidden, NotFound
 
 from . import notifications, search, workflow
 from .attachments import validate_uploads
@@ -53,6 +54,69 @@ def _record(
         new_value="" if new is None else str(new),
         body=body,
     )
+
+
+def access_service_request(
+    user: User, request_id, *, as_staff: bool = False, lock: bool = False, queryset=None
+) -> ServiceRequest:
+    """The request `request_id` if `user` may act on it; otherwise NotFound, never saying whether it exists.
+
+    Customers reach only their own requests (staff too, on the customer interfaces); with
+    `as_staff`, active agents and admins reach any. Every interface (API, pages, downloads,
+    Open311, jobs) and every customer service goes through here. `lock` takes the row lock;
+    `queryset` adds the caller's joins and prefetches.
+    """
+    if not (user is not None and user.is_authenticated and user.is_active):
+        raise NotFound()
+    if as_staff and not user.is_staff:
+        raise Forbidden("Only agents and admins can work on service requests.")
+    requests = ServiceRequest.objects.all() if queryset is None else queryset
+    if not as_staff:
+        requests = requests.filter(customer=user)
+    if lock:
+        # No select_related with the lock: PostgreSQL cannot lock the nullable side of an outer join.
+        requests = requests.select_related(None).select_for_update()
+    try:
+        return requests.get(pk=int(request_id))
+    except (ServiceRequest.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def access_attachment(user: User, request_id, attachment_id, *, as_staff: bool = False) -> Attachment:
+    """An attachment of a request `user` may reach; customers never reach internal files."""
+    service_request = access_service_request(user, request_id, as_staff=as_staff)
+    attachments = service_request.attachments.all()
+    if not as_staff:
+        attachments = attachments.filter(is_internal=False)
+    try:
+        return attachments.get(pk=int(attachment_id))
+    except (Attachment.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def validate_text(**fields: tuple[str, int]) -> None:
+    """Refuse empty or over-long text: `field=(value, max_length)`, each error under its field's name."""
+    errors = {}
+    for field, (value, max_length) in fields.items():
+        if not isinstance(value, str) or not value.strip():
+            errors[field] = ["This field may not be blank."]
+        elif len(value) > max_length:
+            errors[field] = [f"Ensure this field has no more than {max_length} characters."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _text_limit() -> int:
+    return settings.SERVICE_REQUEST_DETAILS_MAX_LENGTH
+
+
+REASON_MAX_LENGTH = 1000
+
+
+def validate_request_type(request_type: RequestType, field: str = "type_of_request") -> None:
+    """Refuse a request type that is no longer offered."""
+    if not request_type.is_active:
+        raise ValidationError({field: [f'"{request_type.name}" is no longer offered. Choose another type.']})
 
 
 def _lock(service_request: ServiceRequest) -> ServiceRequest:
@@ -144,6 +208,10 @@ def service_request_submit(
     (then the contact fields say who to call back). The location defaults to the
     customer's address.
     """
+    if customer is not None and not (customer.is_authenticated and customer.is_active):
+        raise Forbidden("Only an active account can submit a request.")
+    validate_request_type(request_type)
+    validate_text(details=(details, _text_limit()))
     files = list(files)
     content_types = validate_uploads(files) if files else []
     now = timezone.now()
@@ -192,14 +260,7 @@ def _alert_emergency(service_request: ServiceRequest) -> None:
 
 def _change_status(service_request: ServiceRequest, new_status: str) -> None:
     """Move to `new_status` if the workflow allows it, keeping the timestamps consistent."""
-    current = service_request.status
-    if not workflow.can_transition(current, new_status):
-        allowed = workflow.allowed_transitions(current)
-        raise Conflict(
-            f"A request that is {current} cannot move to {new_status}. "
-            + (f"Allowed: {', '.join(allowed)}." if allowed else f"{current} is final."),
-            details={"status": current, "requested_status": new_status, "allowed_transitions": allowed},
-        )
+    workflow.check_transition(service_request.status, new_status)
     now = timezone.now()
     service_request.status = new_status
     if new_status == Status.RESOLVED:
@@ -235,8 +296,14 @@ def service_request_update(
     """
     if not acting_user.is_staff:
         raise Forbidden("Only agents and admins can change a service request.")
-    locked = _lock(service_request)
+    locked = access_service_request(acting_user, service_request.pk, as_staff=True, lock=True)
     check_version(locked, expected_version, field="staff_updated_at")
+    if request_type is not _UNSET and request_type.pk != locked.request_type_id:
+        validate_request_type(request_type)
+    if details is not _UNSET:
+        validate_text(details=(details, _text_limit()))
+    if resolution_details is not _UNSET and resolution_details:
+        validate_text(resolution_details=(resolution_details, _text_limit()))
     changed: list[str] = []
     events: list[RequestEvent] = []
 
@@ -322,7 +389,9 @@ def _customer_action_conflict(service_request: ServiceRequest, action: str, reas
 @transaction.atomic
 def service_request_cancel(*, customer: User, service_request: ServiceRequest, reason: str = "") -> ServiceRequest:
     """Let a customer cancel their own open request."""
-    locked = _lock(service_request)
+    locked = access_service_request(customer, service_request.pk, lock=True)
+    if reason:
+        validate_text(reason=(reason, REASON_MAX_LENGTH))
     if not workflow.customer_can_cancel(locked):
         raise _customer_action_conflict(
             locked, "cancel", f"it is {locked.status}; only open requests can be cancelled."
@@ -337,7 +406,9 @@ def service_request_cancel(*, customer: User, service_request: ServiceRequest, r
 @transaction.atomic
 def service_request_reopen(*, customer: User, service_request: ServiceRequest, reason: str = "") -> ServiceRequest:
     """Let a customer reopen their Resolved request within the reopen window."""
-    locked = _lock(service_request)
+    locked = access_service_request(customer, service_request.pk, lock=True)
+    if reason:
+        validate_text(reason=(reason, REASON_MAX_LENGTH))
     if not workflow.customer_can_reopen(locked):
         days = workflow.reopen_window().days
         raise _customer_action_conflict(
@@ -361,7 +432,8 @@ def _ensure_accepts_additions(service_request: ServiceRequest) -> None:
 @transaction.atomic
 def service_request_comment(*, customer: User, service_request: ServiceRequest, body: str) -> RequestEvent:
     """Let a customer add information to their request; the assignee is told."""
-    locked = _lock(service_request)
+    locked = access_service_request(customer, service_request.pk, lock=True)
+    validate_text(body=(body, _text_limit()))
     _ensure_accepts_additions(locked)
     event = _record(locked, Kind.COMMENT, customer, body=body)
     locked.save(update_fields=locked.touch(public=True))
@@ -374,7 +446,8 @@ def service_request_add_note(
     *, acting_user: User, service_request: ServiceRequest, body: str, is_internal: bool
 ) -> RequestEvent:
     """Add a staff note: internal notes stay with staff; public ones are emailed to the customer."""
-    locked = _lock(service_request)
+    locked = access_service_request(acting_user, service_request.pk, as_staff=True, lock=True)
+    validate_text(body=(body, _text_limit()))
     event = _record(locked, Kind.NOTE, acting_user, is_internal=is_internal, body=body)
     locked.save(update_fields=locked.touch(public=not is_internal))
     if not is_internal:
@@ -392,7 +465,7 @@ def service_request_attach(
     """
     if is_internal and not acting_user.is_staff:
         raise Forbidden("Only staff can attach internal files.")
-    locked = _lock(service_request)
+    locked = access_service_request(acting_user, service_request.pk, as_staff=acting_user.is_staff, lock=True)
     if not acting_user.is_staff:
         _ensure_accepts_additions(locked)
     content_types = validate_uploads(list(files), existing=locked.attachments.count())

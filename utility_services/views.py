@@ -13,11 +13,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.forms import CheckboxSelectMultiple, SelectMultiple
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core.concurrency import version_of
-from core.exceptions import ServiceError
+from core.exceptions import NotFound, ServiceError
 from core.pagination import CappedCountPaginator, page_of
 from core.throttling import page_rate_limited, too_many_message
 
@@ -72,6 +73,14 @@ def _over_rate(request, action, form) -> bool:
     if wait:
         form.add_error(None, too_many_message(wait))
     return bool(wait)
+
+
+def _reach(user, pk, **options) -> ServiceRequest:
+    """services.access_service_request, as a page's 404."""
+    try:
+        return services.access_service_request(user, pk, **options)
+    except NotFound:
+        raise Http404("No such request.") from None
 
 
 def _filtered(filterset, queryset):
@@ -154,8 +163,8 @@ def request_new_details(request, type_id):
 @require_http_methods(["GET", "POST"])
 def request_detail(request, pk):
     """One of my requests: public timeline, comments, attachments, cancel and reopen."""
-    queryset = ServiceRequest.objects.for_customer(request.user).prefetch_related("events", "attachments")
-    service_request = get_object_or_404(queryset, pk=pk)
+    queryset = ServiceRequest.objects.select_related("request_type").prefetch_related("events", "attachments")
+    service_request = _reach(request.user, pk, queryset=queryset)
     action = request.POST.get("action") if request.method == "POST" else None
     forms = {
         "comment": CommentForm(request.POST if action == "comment" else None, prefix="comment"),
@@ -258,7 +267,7 @@ def staff_queue(request):
 def staff_request_detail(request, pk):
     events = RequestEvent.objects.order_by("created_at", "id")
     queryset = ServiceRequest.objects.for_staff().prefetch_related(Prefetch("events", queryset=events), "attachments")
-    service_request = get_object_or_404(queryset, pk=pk)
+    service_request = _reach(request.user, pk, as_staff=True, queryset=queryset)
     action = request.POST.get("action") if request.method == "POST" else None
     initial = {
         "status": service_request.status,

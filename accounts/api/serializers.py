@@ -1,6 +1,5 @@
 """JSON shapes of the accounts API: what comes in, what goes out."""
 
-from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
@@ -8,6 +7,7 @@ from rest_framework import serializers
 from core.serializers import StrictInputSerializer
 
 from ..models import User
+from ..services import validate_new_password
 from ..validators import normalize_phone_number, phone_number_validator
 
 
@@ -69,13 +69,16 @@ class RegisterSerializer(ProfileFieldsSerializer):
     password2 = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
 
     def validate(self, attrs):
-        if attrs["password1"] != attrs["password2"]:
-            raise serializers.ValidationError({"password2": ["The two password fields didn't match."]})
-        candidate = User(username=attrs["username"], email=attrs["email"], name=attrs["name"])
         try:
-            validate_password(attrs["password1"], candidate)
+            validate_new_password(
+                attrs["password1"],
+                attrs["password2"],
+                username=attrs["username"],
+                email=attrs["email"],
+                name=attrs["name"],
+            )
         except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password1": exc.messages}) from None
+            raise serializers.ValidationError(exc.message_dict) from None
         return attrs
 
 

@@ -72,7 +72,7 @@ def test_register_creates_a_customer_through_the_service_then_asks_them_to_log_i
     [
         ({"password1": "password123", "password2": "password123"}, "password1", "This password is too common"),
         ({"username": "Carol"}, "username", "A user with that username already exists."),
-        ({"password2": "Not-The-Same-0ne"}, "password2", "The two passwords didn't match."),
+        ({"password2": "Not-The-Same-0ne"}, "password2", "The two password fields didn't match."),
         ({"phone_number": "call me maybe"}, "phone_number", "Enter a phone number of 7 to 15 digits"),
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
         ({"name": ""}, "name", "This field is required."),

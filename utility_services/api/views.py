@@ -116,6 +116,11 @@ class CustomerRequestMixin:
             return ServiceRequest.objects.none()
         return ServiceRequest.objects.for_customer(self.request.user)
 
+    def get_object(self):
+        return services.access_service_request(
+            self.request.user, self.kwargs["request_id"], queryset=self.get_queryset()
+        )
+
 
 class TrackListView(CustomerRequestMixin, generics.ListAPIView):
     """The caller's own requests, newest first."""
@@ -232,14 +237,7 @@ class CustomerAttachmentDownloadView(generics.GenericAPIView):
 
     @extend_schema(responses=FILE_RESPONSE, summary="Download an attachment of my request")
     def get(self, request, request_id, attachment_id):
-        attachment = generics.get_object_or_404(
-            Attachment,
-            pk=attachment_id,
-            service_request_id=request_id,
-            service_request__customer=request.user,
-            is_internal=False,
-        )
-        return _download(attachment)
+        return _download(services.access_attachment(request.user, request_id, attachment_id))
 
 
 # --- Staff ---------------------------------------------------------------------------
@@ -290,6 +288,11 @@ class StaffRequestMixin:
     lookup_url_kwarg = "request_id"
     queryset = ServiceRequest.objects.for_staff()
 
+    def get_object(self):
+        return services.access_service_request(
+            self.request.user, self.kwargs["request_id"], as_staff=True, queryset=self.get_queryset()
+        )
+
 
 class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
     serializer_class = StaffServiceRequestDetailSerializer
@@ -313,7 +316,7 @@ class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
     )
     def put(self, request, request_id):
         # The service re-reads the row under a lock; no need to prefetch its timeline here.
-        service_request = generics.get_object_or_404(ServiceRequest, pk=request_id)
+        service_request = services.access_service_request(request.user, request_id, as_staff=True)
         changes = dict(_parse(StaffUpdateSerializer, request))
         if "type_of_request" in changes:
             changes["request_type"] = changes.pop("type_of_request")
@@ -393,4 +396,4 @@ class AdminAttachmentDownloadView(generics.GenericAPIView):
 
     @extend_schema(responses=FILE_RESPONSE, summary="Download an attachment (staff)")
     def get(self, request, request_id, attachment_id):
-        return _download(generics.get_object_or_404(Attachment, pk=attachment_id, service_request_id=request_id))
+        return _download(services.access_attachment(request.user, request_id, attachment_id, as_staff=True))
