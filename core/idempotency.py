@@ -31,14 +31,31 @@ class KeyReused(ServiceError):
 
 
 def _fingerprint(request) -> str:
+    """SHA-256 of the method, path, media type and the body's content.
+
+    JSON bodies are hashed byte for byte. Multipart bodies are hashed by content, field by
+    field and file by file in chunks (large uploads are read from their temporary files, not
+    loaded into memory), so a retry with another boundary still matches, and the same
+    fields with other file bytes do not.
+    """
     digest = hashlib.sha256()
-    for part in (request.method, request.path, request.content_type or ""):
+    media_type = request._request.content_type or ""  # without parameters such as the boundary
+    for part in (request.method, request.path, media_type):
         digest.update(part.encode() + b"\0")
-    if request.content_type == "multipart/form-data":
-        # Uploads are not read into memory to be hashed: their size stands in for them.
-        digest.update(request.META.get("CONTENT_LENGTH", "").encode())
-    else:
+    if media_type != "multipart/form-data":
         digest.update(request.body)
+        return digest.hexdigest()
+    data = request.data
+    for key in sorted(data):
+        for value in data.getlist(key):
+            digest.update(key.encode() + b"\0")
+            if hasattr(value, "chunks"):
+                digest.update(f"file:{value.name}:{value.size}\0".encode())
+                for chunk in value.chunks():
+                    digest.update(chunk)
+                value.seek(0)
+            else:
+                digest.update(str(value).encode() + b"\0")
     return digest.hexdigest()
 
 

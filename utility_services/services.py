@@ -8,6 +8,7 @@ and the Django admin all call these, so a rule is written once.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from accounts.models import User, UserManager
 from accounts.validators import normalize_phone_number
 from core.concurrency import check_version
 from core.exceptions import Conflict, Forbidden, NotFound
+from core.transactions import on_rollback
 
 from . import notifications, search, workflow
 from .attachments import validate_uploads
@@ -134,25 +136,22 @@ def _store_attachments(
     is_internal: bool = False,
 ) -> list[Attachment]:
     stored = []
-    try:
-        for upload, content_type in zip(uploads, content_types, strict=True):
-            attachment = Attachment(
-                service_request=service_request,
-                original_name=(upload.name or "file")[-255:],
-                content_type=content_type,
-                size=upload.size,
-                uploaded_by=actor,
-                is_internal=is_internal,
-            )
-            attachment.file.save(upload.name or "file", upload, save=False)
-            stored.append(attachment)
-            attachment.save()
-            _record(service_request, Kind.ATTACHMENT, actor, is_internal=is_internal, new=attachment.original_name)
-    except BaseException:
-        # The transaction rolls the rows back; the files written so far must go too.
-        for attachment in stored:
-            attachment.file.delete(save=False)
-        raise
+    for upload, content_type in zip(uploads, content_types, strict=True):
+        attachment = Attachment(
+            service_request=service_request,
+            original_name=(upload.name or "file")[-255:],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+            is_internal=is_internal,
+        )
+        attachment.file.save(upload.name or "file", upload, save=False)
+        # The file is not part of the transaction: if it rolls back (here, or in a caller's
+        # transaction after this returns), the file goes too.
+        on_rollback(partial(attachment.file.storage.delete, attachment.file.name))
+        stored.append(attachment)
+        attachment.save()
+        _record(service_request, Kind.ATTACHMENT, actor, is_internal=is_internal, new=attachment.original_name)
     return stored
 
 
