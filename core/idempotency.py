@@ -3,26 +3,27 @@
 A client that did not hear back (timeout, dropped connection) sends the same POST again
 with the same Idempotency-Key header; it gets the first response (with
 `Idempotent-Replayed: true`) and nothing new is stored. The key is scoped to the user.
-The same key with a different body is a 422; while the first request still runs, a
-retry is a 409. Failed requests (4xx, 5xx) are not kept: a retry runs again.
+The same key with a different body is a 422. Failed requests (4xx, 5xx) are not kept: a
+retry runs again.
+
+The key is claimed in the same transaction as the work it guards: if the request fails
+midway (the database goes away, the worker is killed), the claim rolls back with the work,
+so a retry simply runs again. A retry that arrives while the first request still runs
+waits on the claim's row lock, then replays the first response.
 """
 
 import hashlib
-from datetime import timedelta
 from functools import wraps
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.exceptions import Conflict, ServiceError
+from core.exceptions import ServiceError
 
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
-# A claim still unanswered after this long belongs to a request that died (gunicorn's timeout is 30 s).
-ABANDONED_AFTER = timedelta(minutes=2)
 
 
 class KeyReused(ServiceError):
@@ -72,30 +73,32 @@ def idempotent(view_method):
         fingerprint = _fingerprint(request)
         try:
             with transaction.atomic():
+                record = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+                if record is not None and record.status_code is not None:
+                    return _replay(record, fingerprint)
+                if record is not None:  # claimed outside a transaction by an older version, then abandoned
+                    record.delete()
+                # A concurrent request with this key blocks here until the first one ends.
                 record = IdempotencyKey.objects.create(user=request.user, key=key, fingerprint=fingerprint)
+                response = view_method(self, request, *args, **kwargs)
+                if status.is_success(response.status_code):
+                    record.status_code, record.response_body = response.status_code, response.data
+                    record.save(update_fields=["status_code", "response_body"])
+                else:
+                    transaction.set_rollback(True)  # keep nothing of a failed request
+                return response
         except IntegrityError:
-            record = IdempotencyKey.objects.get(user=request.user, key=key)
-            if record.fingerprint != fingerprint:
-                raise KeyReused() from None
-            if record.status_code is None:
-                if timezone.now() - record.created_at < ABANDONED_AFTER:
-                    raise Conflict(
-                        "A request with this Idempotency-Key is still being processed; retry shortly."
-                    ) from None
-                # The first attempt died mid-way (worker killed): its transaction rolled back, so run again.
-                record.delete()
-                return wrapper(self, request, *args, **kwargs)
-            return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
-        try:
-            response = view_method(self, request, *args, **kwargs)
-        except BaseException:
-            record.delete()
-            raise
-        if status.is_success(response.status_code):
-            record.status_code, record.response_body = response.status_code, response.data
-            record.save(update_fields=["status_code", "response_body"])
-        else:
-            record.delete()
-        return response
+            # Either a concurrent request with this key committed first (replay it), or the
+            # view itself hit a constraint (no record: let it be handled as usual).
+            record = IdempotencyKey.objects.filter(user=request.user, key=key, status_code__isnull=False).first()
+            if record is None:
+                raise
+            return _replay(record, fingerprint)
 
     return wrapper
+
+
+def _replay(record: IdempotencyKey, fingerprint: str) -> Response:
+    if record.fingerprint != fingerprint:
+        raise KeyReused()
+    return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
