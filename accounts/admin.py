@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from core.admin import AuditTrailAdmin
+from core.exceptions import ServiceError
 
 from . import services
 from .models import User, UserAuditEvent
@@ -47,11 +48,12 @@ class UserChangeForm(forms.ModelForm):
         acting_user = getattr(self, "acting_user", None)
         if acting_user is not None:
             # clean() runs before the form copies its values onto the instance: it is the stored account.
-            changes = {field: cleaned[field] for field in ("role", "is_active") if field in cleaned}
+            changes = {field: cleaned[field] for field in ("role", "is_active", "email") if field in cleaned}
             try:
                 services.validate_own_account_change(acting_user, self.instance, changes)
-            except ValidationError as exc:
-                self.add_error(None, exc)
+            except ServiceError as exc:
+                for field, messages in exc.details.items():
+                    self.add_error(field if field in self.fields else None, messages)
         try:
             services.user_check_unique(
                 username=cleaned.get("username") if "username" in self.changed_data else None,

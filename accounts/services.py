@@ -65,7 +65,9 @@ def validate_new_password(
 
 
 def validate_own_account_change(acting_user: User, user: User, changes: dict) -> None:
-    """An admin cannot change their own role nor deactivate themselves (another admin must)."""
+    """Through user management, an admin cannot change their own role, deactivate themselves,
+    nor change their own email address (that needs their password and a confirmation link,
+    from their own account): another admin must. Forbidden (403), naming each field."""
     if user.pk != acting_user.pk:
         return
     errors = {}
@@ -73,8 +75,12 @@ def validate_own_account_change(acting_user: User, user: User, changes: dict) ->
         errors["role"] = ["You cannot change your own role; ask another admin."]
     if changes.get("is_active", True) is False:
         errors["is_active"] = ["You cannot deactivate your own account; ask another admin."]
+    if new_email_requested(user, changes.get("email")):
+        errors["email"] = [
+            "Change your own email address from your account: it needs your password and a confirmation."
+        ]
     if errors:
-        raise ValidationError(errors)
+        raise Forbidden(next(iter(errors.values()))[0], details=errors)
 
 
 def _clean_fields(user: User, fields) -> None:
@@ -240,11 +246,17 @@ def new_email_requested(user: User, email: str | None) -> str | None:
 
 
 def validate_current_password(user: User, password: str | None) -> None:
-    """Refuse a sensitive change unless the caller knows the account's password (a session is not enough)."""
+    """Refuse a sensitive change unless the caller knows the account's password (a session is not enough).
+
+    Forbidden (403), not a validation error: the body is well formed, the caller is not allowed.
+    """
     if not password:
-        raise ValidationError({"current_password": ["Enter your current password to change your email address."]})
-    if not user.check_password(password):
-        raise ValidationError({"current_password": ["That is not your current password."]})
+        message = "Enter your current password to change your email address."
+    elif not user.check_password(password):
+        message = "That is not your current password."
+    else:
+        return
+    raise Forbidden(message, details={"current_password": [message]})
 
 
 @transaction.atomic

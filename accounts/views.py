@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from core.exceptions import ServiceError
 from core.throttling import page_rate_limited, too_many_message
 
 from . import services
@@ -85,6 +86,8 @@ def profile(request):
                 services.user_update_profile(user=user, **data)
             except ValidationError as exc:
                 _apply_errors(form, exc)
+            except ServiceError as exc:
+                form.add_error("current_password" if "current_password" in exc.details else None, exc.message)
             else:
                 messages.success(request, "Your contact details were saved.")
                 if new_email:

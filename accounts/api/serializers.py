@@ -2,13 +2,14 @@
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictInputSerializer
 
 from ..models import User
 from ..services import validate_new_password
-from ..validators import normalize_phone_number, phone_number_validator
+from ..validators import PHONE_NUMBER_INPUT_PATTERN, normalize_phone_number, phone_number_validator
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -32,6 +33,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "string", "maxLength": 32, "pattern": PHONE_NUMBER_INPUT_PATTERN})
 class PhoneNumberField(serializers.CharField):
     """A phone number as people type it, stored as digits with an optional leading +."""
 
@@ -46,6 +48,15 @@ class PhoneNumberField(serializers.CharField):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from None
         return value
+
+
+@extend_schema_field({"type": "string", "minLength": 8, "maxLength": 128, "writeOnly": True})
+class NewPasswordField(serializers.CharField):
+    """A new password. The schema states the minimum length; the other rules (not too common,
+    not all digits, not like the username) are Django's password validators."""
+
+    def __init__(self, **kwargs):
+        super().__init__(write_only=True, max_length=128, trim_whitespace=False, **kwargs)
 
 
 def _username_field(**kwargs):
@@ -65,8 +76,8 @@ class RegisterSerializer(ProfileFieldsSerializer):
     """Sign-up payload, exactly the original README's fields."""
 
     username = _username_field()
-    password1 = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
-    password2 = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    password1 = NewPasswordField()
+    password2 = NewPasswordField()
 
     def validate(self, attrs):
         try:

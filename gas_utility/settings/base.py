@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.envelope_postprocessing_hook",
+        "utility_services.schema.catalogue_postprocessing_hook",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ServiceRequestStatusEnum": "utility_services.models.ServiceRequestStatus",

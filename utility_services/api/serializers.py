@@ -67,7 +67,10 @@ class LocationInputSerializer(StrictInputSerializer):
     """Where the problem is; the address defaults to the customer's."""
 
     address = serializers.CharField(
-        max_length=300, required=False, help_text="Where the problem is. Default: your account's address."
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="Where the problem is. Default (omitted or blank): your account's address.",
     )
     postcode = serializers.CharField(max_length=16, required=False, allow_blank=True, help_text="Postcode or ZIP.")
     latitude = serializers.FloatField(

@@ -5,6 +5,8 @@ the envelope carries the result. Customers reach requests only through
 `ServiceRequest.objects.for_customer`, so anyone else's request is a 404.
 """
 
+import logging
+
 from django.db.models import Prefetch
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -15,6 +17,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from core.concurrency import etag_of, expected_version
+from core.exceptions import NotFound
 from core.idempotency import idempotent
 from core.parsers import JSONParser, MultiPartParser
 from core.permissions import IsStaffMember
@@ -43,10 +46,14 @@ from .serializers import (
     SubmitSerializer,
 )
 
+logger = logging.getLogger(__name__)
 UPLOAD_PARSERS = [JSONParser, MultiPartParser]
 # Staff ETags follow every change, internal ones included; the customer's follow what they can see.
 STAFF_VERSION = "staff_updated_at"
-FILE_RESPONSE = {(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")}
+FILE_RESPONSE = {
+    (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file")
+    for content_type in Attachment.ContentType.values
+}
 
 
 def _parse(serializer_class, request):
@@ -93,7 +100,7 @@ class SubmitView(generics.GenericAPIView):
             details=data["details"],
             files=data.get("files", []),
             channel=ServiceRequest.Channel.API,
-            address=data.get("address"),
+            address=data.get("address") or None,  # blank, as an empty form field sends it: the default
             postcode=data.get("postcode", ""),
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),
@@ -203,6 +210,7 @@ class CommentView(CustomerRequestMixin, generics.GenericAPIView):
 
 class CustomerAttachmentView(CustomerRequestMixin, generics.GenericAPIView):
     parser_classes = [MultiPartParser]
+    pagination_class = None  # answers the new files, not a page
     throttle_scope = "attachment"
     serializer_class = AttachmentUploadSerializer
 
@@ -222,8 +230,14 @@ class CustomerAttachmentView(CustomerRequestMixin, generics.GenericAPIView):
 
 
 def _download(attachment: Attachment) -> FileResponse:
+    try:
+        opened = attachment.file.open("rb")
+    except OSError:
+        # The row outlived its file (storage lost or restored from an older backup): say so, no 500.
+        logger.warning("Attachment %s has no file in storage (%s)", attachment.pk, attachment.file.name)
+        raise NotFound("This file is no longer available.") from None
     response = FileResponse(
-        attachment.file.open("rb"),
+        opened,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,
@@ -367,6 +381,7 @@ class AdminNoteView(StaffRequestMixin, generics.GenericAPIView):
 
 class AdminAttachmentView(StaffRequestMixin, generics.GenericAPIView):
     parser_classes = [MultiPartParser]
+    pagination_class = None  # answers the new files, not a page
     throttle_scope = "attachment"
     serializer_class = StaffAttachmentUploadSerializer
 
