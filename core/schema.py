@@ -68,12 +68,31 @@ def _describe_input(operation: dict, components: dict) -> None:
                 field["pattern"] = NOT_BLANK if field.get("minLength", 0) >= 1 else NO_NUL
 
 
+EMPTY = {"type": "string", "maxLength": 0}
+
+
+def _allow_empty_filters(operation: dict) -> None:
+    """A query filter sent empty (`?customer=`, as an HTML form sends an unused field) means
+    "no filter": say so, except where an empty value is refused (multiple choices, page_size)."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter.get("in") != "query" or parameter.get("name") == "page_size" or schema.get("type") == "array":
+            continue
+        if "anyOf" in schema:
+            schema["anyOf"].append(EMPTY)
+        elif "enum" in schema and schema.get("type") == "string" and "" not in schema["enum"]:
+            schema["enum"] = [*schema["enum"], ""]
+        elif {"pattern", "format"} & set(schema) and schema.get("type") == "string":
+            parameter["schema"] = {"anyOf": [schema, EMPTY]}
+
+
 def envelope_postprocessing_hook(result, generator, request, public):
     """Wrap 2xx bodies in the success envelope and document the error envelope."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             _describe_input(operation, components)
+            _allow_empty_filters(operation)
     components["Error"] = ERROR_COMPONENT
     error_ref = {"$ref": "#/components/schemas/Error"}
     for operations in result.get("paths", {}).values():
