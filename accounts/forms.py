@@ -55,11 +55,12 @@ class RegistrationForm(ContactDetailsForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("password1") and cleaned.get("password2"):
+        if cleaned.get("password1"):
             try:
                 validate_new_password(
                     cleaned["password1"],
-                    cleaned["password2"],
+                    # Without a second entry ("required" is said there), still check the first one.
+                    cleaned.get("password2") or cleaned["password1"],
                     username=cleaned.get("username", ""),
                     email=cleaned.get("email", ""),
                     name=cleaned.get("name", ""),
