@@ -50,13 +50,22 @@ class PhoneNumberField(serializers.CharField):
         return value
 
 
-@extend_schema_field({"type": "string", "minLength": 8, "maxLength": 128, "writeOnly": True})
 class NewPasswordField(serializers.CharField):
-    """A new password. The schema states the minimum length; the other rules (not too common,
-    not all digits, not like the username) are Django's password validators."""
+    """A new password. Its minimum length is stated (in the schema too); the other rules (not too
+    common, not all digits, not like the username) are Django's password validators."""
 
     def __init__(self, **kwargs):
-        super().__init__(write_only=True, max_length=128, trim_whitespace=False, **kwargs)
+        minimum = 8  # Django's MinimumLengthValidator, with its message
+        super().__init__(
+            write_only=True,
+            min_length=minimum,
+            max_length=128,
+            trim_whitespace=False,
+            error_messages={
+                "min_length": f"This password is too short. It must contain at least {minimum} characters."
+            },
+            **kwargs,
+        )
 
 
 def _username_field(**kwargs):
