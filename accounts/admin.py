@@ -2,10 +2,10 @@
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from core.admin import AuditTrailAdmin
+from core.exceptions import ServiceError
 
 from . import services
 from .models import PriorityServicesRegistration, User, UserAuditEvent
@@ -21,13 +21,16 @@ class UserCreateForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("password1") != cleaned.get("password2"):
-            self.add_error("password2", "The two password fields didn't match.")
-        elif cleaned.get("password1"):
-            try:
-                validate_password(cleaned["password1"], self.instance)
-            except ValidationError as exc:
-                self.add_error("password1", exc)
+        try:
+            services.validate_new_password(
+                cleaned.get("password1") or "",
+                cleaned.get("password2") or "",
+                username=cleaned.get("username", ""),
+                email=cleaned.get("email", ""),
+                name=cleaned.get("name", ""),
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
         try:
             services.user_check_unique(username=cleaned.get("username"), email=cleaned.get("email"))
         except ValidationError as exc:
@@ -43,11 +46,14 @@ class UserChangeForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         acting_user = getattr(self, "acting_user", None)
-        if acting_user is not None and self.instance.pk == acting_user.pk:
-            if cleaned.get("role") != acting_user.role:
-                self.add_error("role", "You cannot change your own role; ask another admin.")
-            if cleaned.get("is_active") is False:
-                self.add_error("is_active", "You cannot deactivate your own account; ask another admin.")
+        if acting_user is not None:
+            # clean() runs before the form copies its values onto the instance: it is the stored account.
+            changes = {field: cleaned[field] for field in ("role", "is_active", "email") if field in cleaned}
+            try:
+                services.validate_own_account_change(acting_user, self.instance, changes)
+            except ServiceError as exc:
+                for field, messages in exc.details.items():
+                    self.add_error(field if field in self.fields else None, messages)
         try:
             services.user_check_unique(
                 username=cleaned.get("username") if "username" in self.changed_data else None,

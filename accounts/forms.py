@@ -5,13 +5,13 @@ Their saves go through `accounts.services`.
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
 from jobs.outbox import queue_email
 
-from .models import PriorityServicesCategory, User
+from .models import PriorityServicesCategory
+from .services import validate_new_password
 
 
 class ContactDetailsForm(forms.Form):
@@ -27,6 +27,16 @@ class ContactDetailsForm(forms.Form):
         max_length=300,
         label="Address of the property",
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+    )
+
+
+class ProfileForm(ContactDetailsForm):
+    current_password = forms.CharField(
+        label="Current password",
+        required=False,
+        strip=False,
+        help_text="Needed only to change your email address: we then send a link to the new one to confirm it.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -53,17 +63,18 @@ class RegistrationForm(ContactDetailsForm):
 
     def clean(self):
         cleaned = super().clean()
-        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords didn't match.")
-        elif password1:
-            candidate = User(
-                username=cleaned.get("username", ""), email=cleaned.get("email", ""), name=cleaned.get("name", "")
-            )
+        if cleaned.get("password1"):
             try:
-                validate_password(password1, candidate)
+                validate_new_password(
+                    cleaned["password1"],
+                    # Without a second entry ("required" is said there), still check the first one.
+                    cleaned.get("password2") or cleaned["password1"],
+                    username=cleaned.get("username", ""),
+                    email=cleaned.get("email", ""),
+                    name=cleaned.get("name", ""),
+                )
             except ValidationError as exc:
-                self.add_error("password1", exc)
+                self.add_error(None, exc)
         return cleaned
 
 

@@ -14,6 +14,11 @@ phone_number_validator = RegexValidator(
 )
 
 
+# What the API accepts as typed: 7 to 15 digits, an optional leading +, and the separators
+# people type (spaces, dots, dashes, brackets) anywhere. The OpenAPI schema publishes it.
+PHONE_NUMBER_INPUT_PATTERN = r"^[\s().-]*\+?(?:[\s().-]*[0-9]){7,15}[\s().-]*$"
+
+
 def normalize_phone_number(value: str) -> str:
     """Drop the spaces, dots, dashes and brackets people type: '+44 (20) 7946-0958' -> '+442079460958'."""
     return _PHONE_SEPARATORS.sub("", value or "")

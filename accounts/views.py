@@ -4,7 +4,6 @@ Password reset and change are Django's own views with our templates (see urls.py
 """
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,31 +12,30 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.exceptions import ServiceError
-from core.throttling import page_rate_limited
+from core.throttling import page_rate_limited, too_many_message
 
 from . import services
-from .forms import ContactDetailsForm, PasswordResetForm, PriorityServicesForm, RegistrationForm
+from .forms import PasswordResetForm, PriorityServicesForm, ProfileForm, RegistrationForm
+from .lockout import clear_account_lockout
 from .models import PriorityServicesRegistration, User
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset-by-email, rate limited per address so it cannot be used to flood inboxes."""
+    """Django's reset-by-email; rate limited per address (core.throttling) so it cannot flood inboxes.
+
+    Its email goes through the outbox like every other (`forms.PasswordResetForm`).
+    """
 
     form_class = PasswordResetForm
 
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new-password form; the owner has proved their mailbox, so their account's lockout ends."""
+
     def form_valid(self, form):
-        wait = page_rate_limited(self.request, "password_reset")
-        if wait:
-            return _too_many(self.request, form, self.form_invalid, wait)
-        return super().form_valid(form)
-
-
-def _too_many(request, form, render_invalid, wait: int):
-    form.add_error(None, f"Too many attempts from here. Please try again in {max(1, wait // 60)} minutes.")
-    response = render_invalid(form)
-    response.status_code = 429
-    response["Retry-After"] = str(wait)
-    return response
+        response = super().form_valid(form)
+        clear_account_lockout(form.user)
+        return response
 
 
 class LoginView(auth_views.LoginView):
@@ -59,12 +57,9 @@ def register(request):
         return redirect("portal-request-list")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        wait = page_rate_limited(request, "register")
-        if wait:
-            return _too_many(request, form, lambda f: render(request, "accounts/register.html", {"form": f}), wait)
         data = form.cleaned_data
         try:
-            user = services.user_register(
+            services.user_register(
                 username=data["username"],
                 email=data["email"],
                 password=data["password1"],
@@ -75,9 +70,9 @@ def register(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome, {user.name}. Your customer id is {user.customer_id}.")
-            return redirect("portal-request-list")
+            # Not logged in at once: the answer must be the same for an address that already had an account.
+            messages.success(request, services.REGISTERED)
+            return redirect("login")
     return render(request, "accounts/register.html", {"form": form})
 
 
@@ -86,17 +81,57 @@ def register(request):
 def profile(request):
     user = request.user
     initial = {field: getattr(user, field) for field in ("name", "email", "phone_number", "address")}
-    form = ContactDetailsForm(request.POST or None, initial=initial)
+    form = ProfileForm(request.POST or None, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update_profile(user=user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        wait = page_rate_limited(request, "profile")
+        if wait:
+            form.add_error(None, too_many_message(wait))
+            status = 429
         else:
-            messages.success(request, "Your contact details were saved.")
-            return redirect("profile")
+            data = form.cleaned_data
+            new_email = services.new_email_requested(user, data.get("email"))
+            try:
+                services.user_update_profile(user=user, **data)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            except ServiceError as exc:
+                form.add_error("current_password" if "current_password" in exc.details else None, exc.message)
+            else:
+                messages.success(request, "Your contact details were saved.")
+                if new_email:
+                    messages.info(request, services.EMAIL_CHANGE_PENDING.format(email=new_email))
+                return redirect("profile")
     registration = PriorityServicesRegistration.objects.filter(user=user).first()
-    return render(request, "accounts/profile.html", {"form": form, "registration": registration})
+    return render(request, "accounts/profile.html", {"form": form, "registration": registration}, status=status)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request, token):
+    """The link sent to a new email address: shows the change, and applies it on POST.
+
+    A POST, not the GET: mail scanners open links, and must not change an account by doing so.
+    """
+    try:
+        change = services.email_change_of(token)
+    except ValidationError as exc:
+        return render(request, "accounts/email_change_confirm.html", {"error": exc.messages[0]}, status=400)
+    if request.method == "POST":
+        try:
+            services.user_confirm_email_change(token=token)
+        except ValidationError as exc:
+            return render(request, "accounts/email_change_confirm.html", {"error": exc.messages[0]}, status=400)
+        messages.success(request, f"Your email address is now {change['email']}.")
+        return redirect("profile" if request.user.is_authenticated else "login")
+    return render(request, "accounts/email_change_confirm.html", {"new_email": change["email"]})
 
 
 @login_required

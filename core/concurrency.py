@@ -1,6 +1,7 @@
 """Optimistic concurrency over HTTP: ETag out, If-Match in, 412 when the record moved on.
 
-A record's version is its `updated_at` in microseconds. Detail responses carry it as a
+A record's version is its `updated_at` in microseconds (for staff views of a service request,
+its `staff_updated_at`, which internal changes move too). Detail responses carry it as a
 strong ETag; a PUT or PATCH with If-Match is applied only if the version is still the
 same when the service holds the row's lock, so two agents never silently overwrite
 each other. Without If-Match the update still happens under the row lock.
@@ -23,12 +24,12 @@ class PreconditionFailed(ServiceError):
     )
 
 
-def version_of(obj) -> int:
-    return int(obj.updated_at.timestamp() * 1_000_000)
+def version_of(obj, field: str = "updated_at") -> int:
+    return int(getattr(obj, field).timestamp() * 1_000_000)
 
 
-def etag_of(obj) -> str:
-    return f'"{obj.pk}-{version_of(obj)}"'
+def etag_of(obj, field: str = "updated_at") -> str:
+    return f'"{obj.pk}-{version_of(obj, field)}"'
 
 
 def expected_version(request, pk) -> int | None:
@@ -42,7 +43,7 @@ def expected_version(request, pk) -> int | None:
     return int(match["version"])
 
 
-def check_version(obj, expected: int | None) -> None:
+def check_version(obj, expected: int | None, field: str = "updated_at") -> None:
     """Refuse the change if the (locked) record is no longer the version the client read."""
-    if expected is not None and version_of(obj) != expected:
-        raise PreconditionFailed(details={"current_etag": etag_of(obj)})
+    if expected is not None and version_of(obj, field) != expected:
+        raise PreconditionFailed(details={"current_etag": etag_of(obj, field)})

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, OperationalError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -48,6 +50,18 @@ class Forbidden(ServiceError):
     default_message = "You do not have permission to perform this action."
 
 
+class NotFound(ServiceError):
+    """No such object, or not one the caller may reach (the two are never told apart)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_message = "Not found."
+
+
+class PayloadTooLarge(ServiceError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_message = "Request body too large."
+
+
 def error_body(message: str, details: dict | None = None) -> dict:
     """Return the error envelope."""
     return {"error": message, "details": details or {}}
@@ -80,6 +94,13 @@ def api_exception_handler(exc, context):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, MultiPartParserError | SuspiciousOperation):
+        # Raised where Django reads a body itself (the CSRF check reads request.POST): a bad body is a 400.
+        from core.parsers import multipart_error_message
+
+        exc = drf_exceptions.ParseError(multipart_error_message(exc))
 
     if isinstance(exc, ServiceError):
         status_code, body = exc.status_code, error_body(exc.message, exc.details)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
 
 from core.exceptions import error_body
 
@@ -100,3 +101,22 @@ class RequestSizeLimitMiddleware:
                 return JsonResponse(error_body(message), status=status)
             return HttpResponse(message, status=status, content_type="text/plain")
         return self.get_response(request)
+
+
+class PrivateNoStoreMiddleware:
+    """Every response to a logged-in user is `Cache-Control: private, no-store`.
+
+    They carry personal data (accounts, requests, portal pages): no shared cache may keep
+    them, and no browser may write them to disk. Public answers (the request-type
+    catalogue, the home page to a visitor) keep their default caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -15,12 +15,13 @@ from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-# Password-reset links carry a token that logs in whoever holds it: never log it.
+# Password-reset and email-confirmation links carry tokens that act for whoever holds them: never log them.
 _SECRET_PATH = re.compile(r"(/password/reset/)[^/]+/[^/]+/")
+_EMAIL_TOKEN_PATH = re.compile(r"(/email/confirm/)[^/]+/")
 
 
 def loggable_path(path: str) -> str:
-    return _SECRET_PATH.sub(r"\1***/***/", path)
+    return _EMAIL_TOKEN_PATH.sub(r"\1***/", _SECRET_PATH.sub(r"\1***/***/", path))
 
 
 access_logger = logging.getLogger("gas_utility.access")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -58,6 +59,35 @@ class EnvelopePagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        """`page_size` must be a whole number of at least 1 (400 otherwise); above 100 gives 100."""
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        if not value.isascii() or not value.isdigit() or int(value) < 1:
+            raise ValidationError(
+                {self.page_size_query_param: ["Use a whole number of at least 1 (at most 100 are sent)."]}
+            )
+        return min(int(value), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": 'A page number (1, 2, ...) or "last"; past the last page: 404.',
+                "schema": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "enum": ["last"]}]},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page (default {self.page_size}, at most {self.max_page_size} sent).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ]
 
     def django_paginator_class(self, object_list, per_page):
         # A search's matches are counted only so far: counting every match of a common word

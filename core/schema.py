@@ -50,9 +50,49 @@ def _wrap(schema: dict) -> dict:
     }
 
 
+# DRF's CharField refuses NUL characters, and (trimming whitespace) a blank value unless allow_blank.
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+
+def _describe_input(operation: dict, components: dict) -> None:
+    """Say what request bodies really accept: no field they do not name (StrictInputSerializer),
+    no NUL character in text, and no blank text where a value is required."""
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        body = _resolve(media.get("schema", {}), components)
+        if body.get("type") != "object" or "properties" not in body:
+            continue
+        body["additionalProperties"] = False
+        for field in body["properties"].values():
+            if field.get("type") == "string" and not ({"pattern", "format", "enum"} & set(field)):
+                field["pattern"] = NOT_BLANK if field.get("minLength", 0) >= 1 else NO_NUL
+
+
+EMPTY = {"type": "string", "maxLength": 0}
+
+
+def _allow_empty_filters(operation: dict) -> None:
+    """A query filter sent empty (`?customer=`, as an HTML form sends an unused field) means
+    "no filter": say so, except where an empty value is refused (multiple choices, page_size)."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter.get("in") != "query" or parameter.get("name") == "page_size" or schema.get("type") == "array":
+            continue
+        if "anyOf" in schema:
+            schema["anyOf"].append(EMPTY)
+        elif "enum" in schema and schema.get("type") == "string" and "" not in schema["enum"]:
+            schema["enum"] = [*schema["enum"], ""]
+        elif {"pattern", "format"} & set(schema) and schema.get("type") == "string":
+            parameter["schema"] = {"anyOf": [schema, EMPTY]}
+
+
 def envelope_postprocessing_hook(result, generator, request, public):
     """Wrap 2xx bodies in the success envelope and document the error envelope."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            _describe_input(operation, components)
+            _allow_empty_filters(operation)
     components["Error"] = ERROR_COMPONENT
     error_ref = {"$ref": "#/components/schemas/Error"}
     for operations in result.get("paths", {}).values():
@@ -77,16 +117,35 @@ def envelope_postprocessing_hook(result, generator, request, public):
 
 
 class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
-    """Describe our session authentication: the session cookie, plus X-CSRFToken on unsafe methods."""
+    """Describe our session authentication as it really works: the session cookie, and on
+    POST, PUT, PATCH and DELETE also the csrftoken cookie and its value in X-CSRFToken."""
 
     target_class = "core.authentication.SessionAuthentication"
-    name = "sessionAuth"
+    name = ["sessionAuth", "csrfCookie", "csrfToken"]
+
+    def get_security_requirement(self, auto_schema):
+        if auto_schema.method.upper() in ("GET", "HEAD", "OPTIONS"):
+            return {"sessionAuth": []}
+        return {name: [] for name in self.name}
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "cookie",
-            "name": settings.SESSION_COOKIE_NAME,
-            "description": "Log in with POST /accounts/api/login/; send the csrftoken cookie's value "
-            "in the X-CSRFToken header on POST, PUT, PATCH and DELETE.",
-        }
+        return [
+            {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": settings.SESSION_COOKIE_NAME,
+                "description": "Log in with POST /accounts/api/login/ to get this cookie.",
+            },
+            {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": settings.CSRF_COOKIE_NAME,
+                "description": "Set at login (and by GET /accounts/api/csrf/); needed on unsafe methods.",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-CSRFToken",
+                "description": "The csrftoken cookie's value, on POST, PUT, PATCH and DELETE.",
+            },
+        ]

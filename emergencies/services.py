@@ -329,7 +329,8 @@ def _mirror(emergency: Emergency, event: EmergencyEvent, text: str, body: str = 
         body=body,
         created_at=event.recorded_at,
     )
-    service_request.save(update_fields=["updated_at"])  # the request's ETag follows its timeline
+    # The request's ETags follow its timeline; the reporter's only for what they may see.
+    service_request.save(update_fields=service_request.touch(public=not mirrored.is_internal))
     return mirrored
 
 

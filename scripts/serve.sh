@@ -4,19 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+venv=${VENV:-.venv}
 
 if [ ! -f .env ]; then
     # Local development settings; the secret is generated here and never committed.
-    secret=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')
+    secret=$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))')
     printf 'DEBUG=True\nSECRET_KEY=%s\n' "$secret" > .env
     echo "Wrote .env for local development (DEBUG=True, a new SECRET_KEY)."
 fi
 
-.venv/bin/python manage.py migrate --no-input
-.venv/bin/python manage.py seed_demo
+"$venv/bin/python" manage.py migrate --no-input
+"$venv/bin/python" manage.py seed_demo
 host=${HOST:-127.0.0.1}
 port=${PORT:-8000}
 echo
 echo "API docs:     http://$host:$port/api/docs/"
 echo "Django admin: http://$host:$port/admin/"
-exec .venv/bin/python manage.py runserver "$host:$port"
+exec "$venv/bin/python" manage.py runserver "$host:$port"

@@ -132,7 +132,7 @@ started: list[subprocess.Popen] = []
 def start(name: str, log: str, **env) -> subprocess.Popen:
     command = procfile()[name]
     with open(LOGS / log, "ab") as out:
-        process = subprocess.Popen(  # noqa: S603 -- the Procfile's own command, run by bash as the Procfile says
+        process = subprocess.Popen(
             ["/bin/bash", "-c", f"exec {command}"],
             cwd=PROJECT,
             env={**ENV, **env},
@@ -263,7 +263,7 @@ def main() -> int:
     if release.wait(timeout=600) != 0:
         print((LOGS / "release.log").read_text()[-3000:])
         return 1
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [
             str(PROJECT / ".venv/bin/python"),
             "manage.py",

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from core.admin import AuditTrailAdmin
 from core.concurrency import version_of
+from core.exceptions import Conflict
 from emergencies.models import Emergency
 
 from . import services, workflow
@@ -122,11 +123,11 @@ class ServiceRequestForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["version"].initial = version_of(self.instance)
+            self.fields["version"].initial = version_of(self.instance, "staff_updated_at")
 
     def clean_version(self):
         version = self.cleaned_data["version"]
-        if version is not None and self.instance.pk and version != version_of(self.instance):
+        if version is not None and self.instance.pk and version != version_of(self.instance, "staff_updated_at"):
             raise forms.ValidationError(
                 "Someone else changed this request while you were editing it. Reload the page and repeat your change."
             )
@@ -134,10 +135,11 @@ class ServiceRequestForm(forms.ModelForm):
 
     def clean_status(self):
         new_status = self.cleaned_data["status"]
-        current = self.instance.status
-        if new_status != current and not workflow.can_transition(current, new_status):
-            allowed = ", ".join(workflow.allowed_transitions(current)) or "none"
-            raise forms.ValidationError(f"A {current} request cannot move to {new_status}. Allowed: {allowed}.")
+        if new_status != self.instance.status:
+            try:
+                workflow.check_transition(self.instance.status, new_status)
+            except Conflict as exc:
+                raise forms.ValidationError(exc.message) from None
         return new_status
 
     def clean_assignee(self):
@@ -235,6 +237,7 @@ class ServiceRequestAdmin(StaffOnlyAdmin):
         "attributes",
         "submitted_at",
         "updated_at",
+        "staff_updated_at",
         "due_at",
         "resolved_at",
         "closed_at",

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from core.exceptions import Conflict
+
 from .models import Attachment
 
 # Leading bytes ("magic numbers") of each accepted format.
@@ -36,8 +38,8 @@ def validate_uploads(uploads: list[UploadedFile], *, existing: int = 0) -> list[
     """
     limit, max_bytes = settings.ATTACHMENT_MAX_PER_REQUEST, settings.ATTACHMENT_MAX_BYTES
     errors = []
-    if existing + len(uploads) > limit:
-        errors.append(f"A request can have at most {limit} attachments; it has {existing} and you sent {len(uploads)}.")
+    if len(uploads) > limit:
+        errors.append(f"A request can have at most {limit} attachments; you sent {len(uploads)}.")
     content_types = []
     for upload in uploads:
         content_type = detect_content_type(upload)
@@ -50,4 +52,10 @@ def validate_uploads(uploads: list[UploadedFile], *, existing: int = 0) -> list[
             errors.append(f"{upload.name} is not a JPEG, PNG or PDF file (checked from its content).")
     if errors:
         raise ValidationError({"files": errors})
+    if existing + len(uploads) > limit:
+        # Valid files, but the request is full: a conflict with its current state, not bad input.
+        raise Conflict(
+            f"A request can have at most {limit} attachments; it has {existing} and you sent {len(uploads)}.",
+            details={"files": [f"At most {limit - existing} more file(s) can be attached to this request."]},
+        )
     return content_types

@@ -265,7 +265,13 @@ class ServiceRequest(models.Model):
     )
     resolution_details = models.TextField(blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    # What the customer (and Open311) sees: moved only by changes they can see. Internal staff
+    # actions (internal notes and files, priority, assignee) move `staff_updated_at` alone,
+    # which staff ETags and If-Match use. Services set both through `touch()`.
+    updated_at = models.DateTimeField(default=timezone.now, help_text="Last change the customer can see.")
+    staff_updated_at = models.DateTimeField(
+        default=timezone.now, help_text="Last change of any kind, internal ones included (staff ETags)."
+    )
     due_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -323,6 +329,18 @@ class ServiceRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.request_type} ({self.status})"
+
+    def touch(self, *, public: bool) -> list[str]:
+        """Record that the request changed now; return the fields to add to `save(update_fields=...)`.
+
+        `public`: the customer can see the change (it moves `updated_at` and their ETag too).
+        """
+        now = timezone.now()
+        self.staff_updated_at = now
+        if not public:
+            return ["staff_updated_at"]
+        self.updated_at = now
+        return ["staff_updated_at", "updated_at"]
 
     @property
     def type_of_request(self) -> str:

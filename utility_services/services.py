@@ -16,12 +16,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User, UserManager
 from accounts.validators import normalize_phone_number
 from core.concurrency import check_version
-from core.exceptions import Conflict, Forbidden
+from core.exceptions import Conflict, Forbidden, NotFound
+from core.transactions import on_rollback
 from emergencies import services as emergency_services
 from emergencies.models import Emergency
 
@@ -71,6 +73,76 @@ def _record(
     )
 
 
+def access_service_request(
+    user: User, request_id, *, as_staff: bool = False, as_engineer: bool = False, lock: bool = False, queryset=None
+) -> ServiceRequest:
+    """The request `request_id` if `user` may act on it; otherwise NotFound, never saying whether it exists.
+
+    Customers reach only their own requests (staff too, on the customer interfaces); with
+    `as_staff`, active agents and admins reach any; with `as_engineer`, an engineer also
+    reaches the request of the emergency dispatched to them (and no other). Every interface
+    (API, pages, downloads, Open311, jobs) and every customer service goes through here.
+    `lock` takes the row lock; `queryset` adds the caller's joins and prefetches.
+    """
+    if not (user is not None and user.is_authenticated and user.is_active):
+        raise NotFound()
+    if as_staff and not user.is_staff:
+        raise Forbidden("Only agents and admins can work on service requests.")
+    if as_engineer and not user.is_engineer:
+        raise Forbidden("Only engineers act on the emergencies dispatched to them.")
+    requests = ServiceRequest.objects.all() if queryset is None else queryset
+    if as_engineer:
+        # A subquery, not a join: a row lock cannot take the nullable side of an outer join.
+        dispatched = Emergency.objects.filter(engineer=user).values("service_request_id")
+        requests = requests.filter(Q(customer=user) | Q(pk__in=dispatched))
+    elif not as_staff:
+        requests = requests.filter(customer=user)
+    if lock:
+        # No select_related with the lock: PostgreSQL cannot lock the nullable side of an outer join.
+        requests = requests.select_related(None).select_for_update()
+    try:
+        return requests.get(pk=int(request_id))
+    except (ServiceRequest.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def access_attachment(user: User, request_id, attachment_id, *, as_staff: bool = False) -> Attachment:
+    """An attachment of a request `user` may reach; customers never reach internal files."""
+    service_request = access_service_request(user, request_id, as_staff=as_staff)
+    attachments = service_request.attachments.all()
+    if not as_staff:
+        attachments = attachments.filter(is_internal=False)
+    try:
+        return attachments.get(pk=int(attachment_id))
+    except (Attachment.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def validate_text(**fields: tuple[str, int]) -> None:
+    """Refuse empty or over-long text: `field=(value, max_length)`, each error under its field's name."""
+    errors = {}
+    for field, (value, max_length) in fields.items():
+        if not isinstance(value, str) or not value.strip():
+            errors[field] = ["This field may not be blank."]
+        elif len(value) > max_length:
+            errors[field] = [f"Ensure this field has no more than {max_length} characters."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _text_limit() -> int:
+    return settings.SERVICE_REQUEST_DETAILS_MAX_LENGTH
+
+
+REASON_MAX_LENGTH = 1000
+
+
+def validate_request_type(request_type: RequestType, field: str = "type_of_request") -> None:
+    """Refuse a request type that is no longer offered."""
+    if not request_type.is_active:
+        raise ValidationError({field: [f'"{request_type.name}" is no longer offered. Choose another type.']})
+
+
 def _lock(service_request: ServiceRequest) -> ServiceRequest:
     """Re-read the request under a row lock, so concurrent changes apply one after the other."""
     # No select_related: PostgreSQL cannot lock the nullable side of an outer join.
@@ -86,25 +158,22 @@ def _store_attachments(
     is_internal: bool = False,
 ) -> list[Attachment]:
     stored = []
-    try:
-        for upload, content_type in zip(uploads, content_types, strict=True):
-            attachment = Attachment(
-                service_request=service_request,
-                original_name=(upload.name or "file")[-255:],
-                content_type=content_type,
-                size=upload.size,
-                uploaded_by=actor,
-                is_internal=is_internal,
-            )
-            attachment.file.save(upload.name or "file", upload, save=False)
-            stored.append(attachment)
-            attachment.save()
-            _record(service_request, Kind.ATTACHMENT, actor, is_internal=is_internal, new=attachment.original_name)
-    except BaseException:
-        # The transaction rolls the rows back; the files written so far must go too.
-        for attachment in stored:
-            attachment.file.delete(save=False)
-        raise
+    for upload, content_type in zip(uploads, content_types, strict=True):
+        attachment = Attachment(
+            service_request=service_request,
+            original_name=(upload.name or "file")[-255:],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+            is_internal=is_internal,
+        )
+        attachment.file.save(upload.name or "file", upload, save=False)
+        # The file is not part of the transaction: if it rolls back (here, or in a caller's
+        # transaction after this returns), the file goes too.
+        on_rollback(partial(attachment.file.storage.delete, attachment.file.name))
+        stored.append(attachment)
+        attachment.save()
+        _record(service_request, Kind.ATTACHMENT, actor, is_internal=is_internal, new=attachment.original_name)
     return stored
 
 
@@ -168,6 +237,10 @@ def service_request_submit(
     `emergencies.services.EmergencyReport`) when given. `entered_by` is the staff member
     who typed in a phoned-in report (the timeline's actor).
     """
+    if customer is not None and not (customer.is_authenticated and customer.is_active):
+        raise Forbidden("Only an active account can submit a request.")
+    validate_request_type(request_type)
+    validate_text(details=(details, _text_limit()))
     answers = clean_answers(request_type, attributes)
     files = list(files)
     content_types = validate_uploads(files) if files else []
@@ -221,14 +294,7 @@ def _alert_emergency(service_request: ServiceRequest) -> None:
 
 def _change_status(service_request: ServiceRequest, new_status: str) -> None:
     """Move to `new_status` if the workflow allows it, keeping the timestamps consistent."""
-    current = service_request.status
-    if not workflow.can_transition(current, new_status):
-        allowed = workflow.allowed_transitions(current)
-        raise Conflict(
-            f"A request that is {current} cannot move to {new_status}. "
-            + (f"Allowed: {', '.join(allowed)}." if allowed else f"{current} is final."),
-            details={"status": current, "requested_status": new_status, "allowed_transitions": allowed},
-        )
+    workflow.check_transition(service_request.status, new_status)
     now = timezone.now()
     service_request.status = new_status
     if new_status == Status.RESOLVED:
@@ -264,8 +330,14 @@ def service_request_update(
     """
     if not acting_user.is_staff:
         raise Forbidden("Only agents and admins can change a service request.")
-    locked = _lock(service_request)
-    check_version(locked, expected_version)
+    locked = access_service_request(acting_user, service_request.pk, as_staff=True, lock=True)
+    check_version(locked, expected_version, field="staff_updated_at")
+    if request_type is not _UNSET and request_type.pk != locked.request_type_id:
+        validate_request_type(request_type)
+    if details is not _UNSET:
+        validate_text(details=(details, _text_limit()))
+    if resolution_details is not _UNSET and resolution_details:
+        validate_text(resolution_details=(resolution_details, _text_limit()))
     changed: list[str] = []
     events: list[RequestEvent] = []
 
@@ -338,7 +410,9 @@ def service_request_update(
         locked.full_clean(
             exclude=["customer", "request_type", "assignee"], validate_unique=False, validate_constraints=False
         )
-        locked.save(update_fields=[*changed, "updated_at"])
+        # Priority and assignee are internal: the customer's view (and ETag) moves only for the rest.
+        public = bool(set(changed) - {"priority", "assignee"})
+        locked.save(update_fields=[*changed, *locked.touch(public=public)])
     if "details" in changed:
         search.index_requests([locked])
     if status_event is not None:
@@ -356,14 +430,16 @@ def _customer_action_conflict(service_request: ServiceRequest, action: str, reas
 @transaction.atomic
 def service_request_cancel(*, customer: User, service_request: ServiceRequest, reason: str = "") -> ServiceRequest:
     """Let a customer cancel their own open request."""
-    locked = _lock(service_request)
+    locked = access_service_request(customer, service_request.pk, lock=True)
+    if reason:
+        validate_text(reason=(reason, REASON_MAX_LENGTH))
     if not workflow.customer_can_cancel(locked):
         raise _customer_action_conflict(
             locked, "cancel", f"it is {locked.status}; only open requests can be cancelled."
         )
     old_status = locked.status
     _change_status(locked, Status.CANCELLED)
-    locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", "updated_at"])
+    locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", *locked.touch(public=True)])
     _record(locked, Kind.CANCELLED, customer, field="status", old=old_status, new=Status.CANCELLED, body=reason)
     return locked
 
@@ -371,7 +447,9 @@ def service_request_cancel(*, customer: User, service_request: ServiceRequest, r
 @transaction.atomic
 def service_request_reopen(*, customer: User, service_request: ServiceRequest, reason: str = "") -> ServiceRequest:
     """Let a customer reopen their Resolved request within the reopen window."""
-    locked = _lock(service_request)
+    locked = access_service_request(customer, service_request.pk, lock=True)
+    if reason:
+        validate_text(reason=(reason, REASON_MAX_LENGTH))
     if not workflow.customer_can_reopen(locked):
         days = workflow.reopen_window().days
         raise _customer_action_conflict(
@@ -379,7 +457,7 @@ def service_request_reopen(*, customer: User, service_request: ServiceRequest, r
         )
     new_status = workflow.reopen_status(locked)
     _change_status(locked, new_status)
-    locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", "updated_at"])
+    locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", *locked.touch(public=True)])
     event = _record(locked, Kind.REOPENED, customer, field="status", old=Status.RESOLVED, new=new_status, body=reason)
     notifications.notify_assignee_of_comment(locked, event)
     return locked
@@ -395,10 +473,11 @@ def _ensure_accepts_additions(service_request: ServiceRequest) -> None:
 @transaction.atomic
 def service_request_comment(*, customer: User, service_request: ServiceRequest, body: str) -> RequestEvent:
     """Let a customer add information to their request; the assignee is told."""
-    locked = _lock(service_request)
+    locked = access_service_request(customer, service_request.pk, lock=True)
+    validate_text(body=(body, _text_limit()))
     _ensure_accepts_additions(locked)
     event = _record(locked, Kind.COMMENT, customer, body=body)
-    locked.save(update_fields=["updated_at"])
+    locked.save(update_fields=locked.touch(public=True))
     notifications.notify_assignee_of_comment(locked, event)
     return event
 
@@ -408,9 +487,10 @@ def service_request_add_note(
     *, acting_user: User, service_request: ServiceRequest, body: str, is_internal: bool
 ) -> RequestEvent:
     """Add a staff note: internal notes stay with staff; public ones are emailed to the customer."""
-    locked = _lock(service_request)
+    locked = access_service_request(acting_user, service_request.pk, as_staff=True, lock=True)
+    validate_text(body=(body, _text_limit()))
     event = _record(locked, Kind.NOTE, acting_user, is_internal=is_internal, body=body)
-    locked.save(update_fields=["updated_at"])
+    locked.save(update_fields=locked.touch(public=not is_internal))
     if not is_internal:
         notifications.notify_customer_of_update(locked, event)
     return event
@@ -427,12 +507,18 @@ def service_request_attach(
     # Engineers reach this only through emergencies.services, for the emergency dispatched to them.
     if is_internal and not (acting_user.is_staff or acting_user.is_engineer):
         raise Forbidden("Only staff can attach internal files.")
-    locked = _lock(service_request)
+    locked = access_service_request(
+        acting_user,
+        service_request.pk,
+        as_staff=acting_user.is_staff,
+        as_engineer=acting_user.is_engineer,
+        lock=True,
+    )
     if not acting_user.is_staff:
         _ensure_accepts_additions(locked)
     content_types = validate_uploads(list(files), existing=locked.attachments.count())
     attachments = _store_attachments(locked, list(files), content_types, acting_user, is_internal=is_internal)
-    locked.save(update_fields=["updated_at"])
+    locked.save(update_fields=locked.touch(public=not is_internal))
     return attachments
 
 
@@ -489,9 +575,9 @@ def service_request_add_reporter_update(
                 new_value=new_status,
             )
         )
-        locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", "updated_at"])
+        locked.save(update_fields=["status", "resolved_at", "closed_at", "cancelled_at", *locked.touch(public=True)])
     else:
-        locked.save(update_fields=["updated_at"])
+        locked.save(update_fields=locked.touch(public=True))
     notifications.notify_assignee_of_comment(locked, comment)
     return events
 

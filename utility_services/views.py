@@ -13,15 +13,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.forms import CheckboxSelectMultiple, SelectMultiple
-from django.http import FileResponse, QueryDict
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import PriorityServicesRegistration
 from core.concurrency import version_of
-from core.exceptions import ServiceError
+from core.exceptions import NotFound, ServiceError
 from core.pagination import CappedCountPaginator, page_of
-from core.throttling import page_rate_limited
+from core.throttling import page_rate_limited, too_many_message
 from emergencies.models import Emergency
 
 from . import services, workflow
@@ -63,6 +63,27 @@ def _for_page(filterset):
         if isinstance(field.widget, SelectMultiple):
             field.widget = CheckboxSelectMultiple(choices=field.choices)
     return filterset
+
+
+# The rate-limit scope of each page action, shared with the API's views.
+ACTION_SCOPES = {"comment": "comment", "attach": "attachment", "note": "note"}
+
+
+def _over_rate(request, action, form) -> bool:
+    """Count a page action against its user's rate; if over it, say so on the form."""
+    scope = ACTION_SCOPES.get(action)
+    wait = page_rate_limited(request, scope) if scope else None
+    if wait:
+        form.add_error(None, too_many_message(wait))
+    return bool(wait)
+
+
+def _reach(user, pk, **options) -> ServiceRequest:
+    """services.access_service_request, as a page's 404."""
+    try:
+        return services.access_service_request(user, pk, **options)
+    except NotFound:
+        raise Http404("No such request.") from None
 
 
 def _filtered(filterset, queryset):
@@ -157,8 +178,8 @@ def request_new_details(request, type_id):
 @require_http_methods(["GET", "POST"])
 def request_detail(request, pk):
     """One of my requests: public timeline, comments, attachments, cancel and reopen."""
-    queryset = ServiceRequest.objects.for_customer(request.user).prefetch_related("events", "attachments")
-    service_request = get_object_or_404(queryset, pk=pk)
+    queryset = ServiceRequest.objects.select_related("request_type").prefetch_related("events", "attachments")
+    service_request = _reach(request.user, pk, queryset=queryset)
     action = request.POST.get("action") if request.method == "POST" else None
     forms = {
         "comment": CommentForm(request.POST if action == "comment" else None, prefix="comment"),
@@ -168,7 +189,10 @@ def request_detail(request, pk):
         "cancel": ReasonForm(request.POST if action == "cancel" else None, prefix="cancel"),
         "reopen": ReasonForm(request.POST if action == "reopen" else None, prefix="reopen"),
     }
-    if action in forms and forms[action].is_valid():
+    status = 200
+    if action in forms and forms[action].is_valid() and _over_rate(request, action, forms[action]):
+        status = 429
+    elif action in forms and forms[action].is_valid():
         data, user = forms[action].cleaned_data, request.user
         handlers = {
             "comment": lambda: services.service_request_comment(
@@ -218,6 +242,7 @@ def request_detail(request, pk):
             "accepts_additions": service_request.status
             not in (ServiceRequest.Status.CLOSED, ServiceRequest.Status.CANCELLED),
         },
+        status=status,
     )
 
 
@@ -258,14 +283,14 @@ def staff_queue(request):
 def staff_request_detail(request, pk):
     events = RequestEvent.objects.order_by("created_at", "id")
     queryset = ServiceRequest.objects.for_staff().prefetch_related(Prefetch("events", queryset=events), "attachments")
-    service_request = get_object_or_404(queryset, pk=pk)
+    service_request = _reach(request.user, pk, as_staff=True, queryset=queryset)
     action = request.POST.get("action") if request.method == "POST" else None
     initial = {
         "status": service_request.status,
         "priority": service_request.priority,
         "assignee": service_request.assignee_id,
         "resolution_details": service_request.resolution_details,
-        "version": version_of(service_request),
+        "version": version_of(service_request, "staff_updated_at"),
     }
     forms = {
         "update": StaffUpdateForm(request.POST if action == "update" else None, initial=initial, prefix="update"),
@@ -274,7 +299,10 @@ def staff_request_detail(request, pk):
             request.POST if action == "attach" else None, request.FILES if action == "attach" else None, prefix="attach"
         ),
     }
-    if action in forms and forms[action].is_valid():
+    status = 200
+    if action in forms and forms[action].is_valid() and _over_rate(request, action, forms[action]):
+        status = 429
+    elif action in forms and forms[action].is_valid():
         data, user = forms[action].cleaned_data, request.user
         try:
             if action == "update":
@@ -321,6 +349,7 @@ def staff_request_detail(request, pk):
             if service_request.customer_id
             else None,
         },
+        status=status,
     )
 
 

@@ -34,6 +34,22 @@ def can_transition(current: str, new: str) -> bool:
     return new in TRANSITIONS[current]
 
 
+def check_transition(current: str, new: str) -> None:
+    """Refuse a move the workflow does not allow (Conflict, naming the allowed ones).
+
+    The service, the API, the staff console and the Django admin all ask this.
+    """
+    from core.exceptions import Conflict
+
+    if not can_transition(current, new):
+        allowed = allowed_transitions(current)
+        raise Conflict(
+            f"A request that is {current} cannot move to {new}. "
+            + (f"Allowed: {', '.join(allowed)}." if allowed else f"{current} is final."),
+            details={"status": current, "requested_status": new, "allowed_transitions": allowed},
+        )
+
+
 # What a customer may do to their own request.
 
 

@@ -1,14 +1,15 @@
 """JSON shapes of the accounts API: what comes in, what goes out."""
 
-from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictInputSerializer
 
 from ..models import PriorityServicesCategory, PriorityServicesRegistration, User
-from ..validators import normalize_phone_number, phone_number_validator
+from ..services import validate_new_password
+from ..validators import PHONE_NUMBER_INPUT_PATTERN, normalize_phone_number, phone_number_validator
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -32,6 +33,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "string", "maxLength": 32, "pattern": PHONE_NUMBER_INPUT_PATTERN})
 class PhoneNumberField(serializers.CharField):
     """A phone number as people type it, stored as digits with an optional leading +."""
 
@@ -46,6 +48,24 @@ class PhoneNumberField(serializers.CharField):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from None
         return value
+
+
+class NewPasswordField(serializers.CharField):
+    """A new password. Its minimum length is stated (in the schema too); the other rules (not too
+    common, not all digits, not like the username) are Django's password validators."""
+
+    def __init__(self, **kwargs):
+        minimum = 8  # Django's MinimumLengthValidator, with its message
+        super().__init__(
+            write_only=True,
+            min_length=minimum,
+            max_length=128,
+            trim_whitespace=False,
+            error_messages={
+                "min_length": f"This password is too short. It must contain at least {minimum} characters."
+            },
+            **kwargs,
+        )
 
 
 def _username_field(**kwargs):
@@ -65,17 +85,20 @@ class RegisterSerializer(ProfileFieldsSerializer):
     """Sign-up payload, exactly the original README's fields."""
 
     username = _username_field()
-    password1 = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
-    password2 = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    password1 = NewPasswordField()
+    password2 = NewPasswordField()
 
     def validate(self, attrs):
-        if attrs["password1"] != attrs["password2"]:
-            raise serializers.ValidationError({"password2": ["The two password fields didn't match."]})
-        candidate = User(username=attrs["username"], email=attrs["email"], name=attrs["name"])
         try:
-            validate_password(attrs["password1"], candidate)
+            validate_new_password(
+                attrs["password1"],
+                attrs["password2"],
+                username=attrs["username"],
+                email=attrs["email"],
+                name=attrs["name"],
+            )
         except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password1": exc.messages}) from None
+            raise serializers.ValidationError(exc.message_dict) from None
         return attrs
 
 
@@ -91,7 +114,18 @@ class LoginSerializer(StrictInputSerializer):
 
 
 class AccountUpdateSerializer(ProfileFieldsSerializer):
-    """The caller's own contact details; any subset may be sent."""
+    """The caller's own contact details; any subset may be sent.
+
+    A new `email` needs `current_password`; it takes effect only when the link sent to it is opened.
+    """
+
+    current_password = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=128,
+        trim_whitespace=False,
+        help_text="Required to change `email`.",
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs["partial"] = True

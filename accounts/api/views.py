@@ -53,8 +53,6 @@ class PublicJsonView(APIView):
 
 
 class RegisterView(PublicJsonView):
-    throttle_scope = "register"
-
     @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, summary="Register a customer account")
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
@@ -68,14 +66,10 @@ class RegisterView(PublicJsonView):
             phone_number=data["phone_number"],
             address=data["address"],
         )
-        return envelope(
-            "Registration successful. You can now log in.", UserSerializer(user).data, status=status.HTTP_201_CREATED
-        )
+        return envelope(services.REGISTERED, UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
 class LoginView(PublicJsonView):
-    throttle_scope = "login"
-
     @extend_schema(request=LoginSerializer, responses={200: LoginResultSerializer}, summary="Log in (starts a session)")
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
@@ -132,6 +126,7 @@ class AccountView(APIView):
     """The caller's own account."""
 
     permission_classes = [IsAuthenticated]
+    throttle_scope = "profile"
 
     @extend_schema(responses={200: UserSerializer}, summary="Get my account")
     def get(self, request):
@@ -144,12 +139,16 @@ class AccountView(APIView):
     def patch(self, request):
         serializer = AccountUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        new_email = services.new_email_requested(request.user, serializer.validated_data.get("email"))
         user = services.user_update_profile(
             user=request.user,
             expected_version=expected_version(request, request.user.pk),
             **serializer.validated_data,
         )
-        return envelope("Account updated successfully", UserSerializer(user).data, headers={"ETag": etag_of(user)})
+        message = "Account updated successfully"
+        if new_email:
+            message += f". {services.EMAIL_CHANGE_PENDING.format(email=new_email)}"
+        return envelope(message, UserSerializer(user).data, headers={"ETag": etag_of(user)})
 
     @extend_schema(
         request=AccountUpdateSerializer, responses={200: UserSerializer}, summary="Update my contact details"

@@ -510,11 +510,19 @@ def test_admin_update_with_an_empty_body_changes_nothing(admin_api, customer):
 def test_admin_cannot_demote_or_deactivate_themselves(admin_api, admin_user, method, changes, fields):
     before = snapshot(admin_user)
 
-    details = error(admin_api.request(method, detail(admin_user), changes), 400)
+    details = error(admin_api.request(method, detail(admin_user), changes), 403)
 
     assert fields <= set(details)
     assert snapshot(admin_user) == before
     page(admin_api.get(USERS))  # still an admin
+
+
+def test_admin_cannot_change_their_own_email_through_user_management(admin_api, admin_user):
+    """Else an admin's session alone could move the account's sign-in email (and its password resets)."""
+    before = snapshot(admin_user)
+    details = error(admin_api.patch(detail(admin_user), {"email": "elsewhere@example.com"}), 403)
+    assert "email" in details and "confirmation" in details["email"][0]
+    assert snapshot(admin_user) == before
 
 
 def test_admin_may_edit_own_contact_details_and_resend_own_role(admin_api, admin_user):

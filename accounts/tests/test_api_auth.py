@@ -148,12 +148,6 @@ def test_register_refuses_the_readme_example_password_as_too_common(api):
     assert any("too common" in message for message in details["password1"])
 
 
-def test_register_rejects_an_email_in_use_in_another_case(api, customer):
-    details = error(api.post(REGISTER, registration(email=customer.email.upper())), 400)
-    assert "email" in details
-    assert User.objects.count() == 1
-
-
 def test_register_rejects_a_username_in_use_in_another_case(api, customer):
     details = error(api.post(REGISTER, registration(username=customer.username.upper())), 400)
     assert "username" in details
@@ -388,24 +382,20 @@ def test_anonymous_account_access_is_401(api, customer, method, payload):
 
 @pytest.mark.parametrize("method", ["patch", "put"])
 def test_customer_updates_own_contact_details(customer_api, customer, other_customer, method):
-    changes = {
-        "name": "Carol Changed",
-        "email": "Carol.New@Example.com",
-        "phone_number": "020 7946 0000",
-        "address": "9 Regulator Row",
-    }
+    # A new email address needs a confirmation first: accounts/tests/test_email_change.py.
+    changes = {"name": "Carol Changed", "phone_number": "020 7946 0000", "address": "9 Regulator Row"}
 
     response = getattr(customer_api, method)(ACCOUNT, changes)
 
     data = ok(response)
     assert data["name"] == "Carol Changed"
-    assert data["email"] == "carol.new@example.com"
+    assert data["email"] == "carol@example.com"
     assert data["phone_number"] == "02079460000"
     assert data["address"] == "9 Regulator Row"
     customer.refresh_from_db()
     assert (customer.name, customer.email, customer.phone_number, customer.address) == (
         "Carol Changed",
-        "carol.new@example.com",
+        "carol@example.com",
         "02079460000",
         "9 Regulator Row",
     )
@@ -434,7 +424,6 @@ def test_customer_may_keep_own_email_in_another_case(customer_api, customer):
     ("changes", "field"),
     [
         ({"email": "nope"}, "email"),
-        ({"email": "DAVE@example.com"}, "email"),  # other_customer's, in another case
         ({"phone_number": "12-34"}, "phone_number"),
         ({"phone_number": "+44 twenty"}, "phone_number"),
         ({"name": ""}, "name"),

@@ -101,23 +101,16 @@ def test_email_is_unique_ignoring_case(email):
     assert User.objects.count() == 1
 
 
-def test_profile_update_refuses_another_users_email_in_another_case():
-    first = create()
-    second = create(username="second", email="second@example.com")
-
-    with pytest.raises(ValidationError) as excinfo:
-        services.user_update_profile(user=second, email=first.email.upper())
-
-    assert error_fields(excinfo) == {"email"}
-    second.refresh_from_db()
-    assert second.email == "second@example.com"
-
-
-def test_profile_update_lower_cases_the_new_email():
+def test_profile_update_does_not_change_the_email_without_the_password_and_a_confirmation():
     user = create()
-    services.user_update_profile(user=user, email="Fresh@Example.ORG")
+    with pytest.raises(Forbidden) as excinfo:
+        services.user_update_profile(user=user, email="Fresh@Example.ORG")
+    assert set(excinfo.value.details) == {"current_password"}
+
+    services.user_update_profile(user=user, email="Fresh@Example.ORG", current_password=PASSWORD)
+
     user.refresh_from_db()
-    assert user.email == "fresh@example.org"
+    assert user.email == "newbie@example.com"
 
 
 def test_model_save_stores_email_lower_cased():
@@ -283,10 +276,10 @@ def test_profile_update_refuses_privileged_fields(field, value):
 def test_admin_cannot_demote_or_deactivate_themselves(changes, fields):
     admin = UserFactory(role=User.Role.ADMIN)
 
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(Forbidden) as excinfo:
         services.user_update(acting_user=admin, user=admin, **changes)
 
-    assert error_fields(excinfo) == fields
+    assert set(excinfo.value.details) == fields
     admin.refresh_from_db()
     assert (admin.role, admin.is_active) == (User.Role.ADMIN, True)
 

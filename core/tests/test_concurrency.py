@@ -104,7 +104,7 @@ def test_track_detail_sends_an_etag_that_changes_when_staff_change_the_request(
     first = etag(customer_api.get(url))
     assert first == f'"{service_request.pk}-{micros(service_request.updated_at)}"'
     assert etag(customer_api.get(url)) == first
-    assert agent_api.patch(f"/api/admin/requests/{service_request.pk}/", {"priority": "High"}).status_code == 200
+    assert agent_api.patch(f"/api/admin/requests/{service_request.pk}/", {"status": "On Hold"}).status_code == 200
     assert etag(customer_api.get(url)) != first
 
 

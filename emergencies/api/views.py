@@ -11,15 +11,15 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 
 from accounts.models import User
 from core.exceptions import error_body
 from core.idempotency import idempotent
+from core.parsers import JSONParser, MultiPartParser
 from core.permissions import IsEngineer, IsStaffMember
 from core.responses import envelope
-from core.throttling import ClientAddressThrottle
+from core.throttling import AddressThrottle
 from utility_services.emergency import safety_notice
 from utility_services.models import RequestType, ServiceRequest
 
@@ -94,7 +94,7 @@ class EmergencyReportView(generics.GenericAPIView):
     """
 
     permission_classes = [AllowAny]
-    throttle_classes = [ClientAddressThrottle]
+    throttle_classes = [AddressThrottle]
     throttle_scope = "emergency_report"
     parser_classes = [JSONParser]
     serializer_class = EmergencyReportSerializer

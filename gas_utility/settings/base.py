@@ -64,8 +64,11 @@ MIDDLEWARE = [
     "core.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check: every POST to a login, register or reset form counts.
+    "core.throttling.CredentialRateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -216,24 +219,40 @@ if BENCHMARK:
 # Abuse limits. Behind a reverse proxy, set TRUSTED_PROXY_COUNT to the number of proxies
 # that append to X-Forwarded-For; otherwise every client shares the proxy's address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failures for one username, or from
-# one address, logging in is refused for LOGIN_LOCKOUT_MINUTES. Admins unlock in the
-# Django admin (Axes > Access attempts) or with `manage.py axes_reset_username NAME`.
+# Login lockout (django-axes, see accounts/lockout.py): failures over LOGIN_LOCKOUT_MINUTES are
+# counted per account from one address, per address, and per account; reaching any limit
+# blocks logging in (429). A success clears only that account's failures from that address.
+# Admins read every failure (Axes > Access failures) and unlock in the Django admin or with
+# `manage.py axes_reset_username NAME` (names are counted lower-cased).
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Documents the scopes; LockoutHandler counts them with their own limits.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
+# Attempts made while blocked do not extend the block: it ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "core.network.client_ip"
 AXES_VERBOSE = False
-# Request rates per user (or per address when anonymous), as DRF writes them.
+# Request rates, as DRF writes them (see core/throttling.py). Credential entries (login,
+# register, password_reset) count per client address, across the API, the pages and the
+# admin; the others count each user's writes, across the API and the pages.
 API_THROTTLE_RATES = {
     "login": env.str("THROTTLE_LOGIN", default="20/min"),
     "register": env.str("THROTTLE_REGISTER", default="10/hour"),
-    "submit": env.str("THROTTLE_SUBMIT", default="30/hour"),
     "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
     # Anonymous emergency reports, per client address (a refused report still shows the number).
     "emergency_report": env.str("THROTTLE_EMERGENCY_REPORT", default="10/hour"),
+    "submit": env.str("THROTTLE_SUBMIT", default="30/hour"),
+    "comment": env.str("THROTTLE_COMMENT", default="30/hour"),
+    "note": env.str("THROTTLE_NOTE", default="300/hour"),
+    "attachment": env.str("THROTTLE_ATTACHMENT", default="30/hour"),
+    "profile": env.str("THROTTLE_PROFILE", default="20/hour"),
 }
 
 # Request size limits (413 beyond them): JSON and form bodies, and multipart uploads.
@@ -266,8 +285,8 @@ API_PATH_PREFIXES = ("/api/", "/accounts/api/")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.EnvelopePagination",
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ScopedThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -293,6 +312,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.envelope_postprocessing_hook",
+        "utility_services.schema.catalogue_postprocessing_hook",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ServiceRequestStatusEnum": "utility_services.models.ServiceRequestStatus",
@@ -318,6 +338,8 @@ SEARCH_FULLTEXT_COST = env.float("SEARCH_FULLTEXT_COST", default=8.0)
 # Limits of the service-request workflow.
 SERVICE_REQUEST_DETAILS_MAX_LENGTH = env.int("SERVICE_REQUEST_DETAILS_MAX_LENGTH", default=5000)
 
+# The public address of the site, for links in emails sent outside a request (e.g. confirm a new email address).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Gas Utility Service <no-reply@localhost>")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

@@ -11,7 +11,9 @@ from .base import *  # noqa: F403
 # PBKDF2 costs ~0.4 s per check here; tests need speed, not strength.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = tempfile.mkdtemp(prefix="gas-utility-test-media-")
+# A fresh directory per process, unless the environment names one (scripts/fuzz.py shares it
+# between its setup and the server's workers).
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or tempfile.mkdtemp(prefix="gas-utility-test-media-")
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -1,28 +1,62 @@
 """Query-string filters and orderings of the service-request lists and exports."""
 
+import re
+
 import django_filters
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from core.filters import StrictBooleanFilter
 
 from ..models import OPEN_STATUSES, Priority, RequestType, ServiceRequest
 from ..search import search_requests
 
+# RFC 3339, as OpenAPI's `date-time` format means it: a date, a time and an offset.
+RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
 
 class SafeDateTimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 date-time between the years 1900 and 9000 (the extremes overflow on conversion to UTC)."""
+    """An RFC 3339 date-time between the years 1900 and 9000 (the extremes overflow on conversion to UTC)."""
 
     def clean(self, value):
+        if value not in self.empty_values and not RFC3339.match(str(value)):
+            raise ValidationError("Use an RFC 3339 date-time, e.g. 2026-01-31T00:00:00Z.")
         value = super().clean(value)
         if value is not None and not (1900 <= value.year <= 9000):
             raise ValidationError("Use a date between the years 1900 and 9000.")
         return value
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": "^(19[0-9]{2}|[2-8][0-9]{3}|9000)-",
+        "example": "2026-01-31T00:00:00Z",
+    }
+)
 class SafeDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time filter; the schema states the year range."""
+
     field_class = SafeDateTimeField
+
+
+ASSIGNEE = r"^(me|none|[0-9]{1,18})$"
+CUSTOMER = r"^([0-9]{1,18}|[A-Za-z0-9-]{1,16})$"
+
+
+@extend_schema_field({"type": "string", "pattern": ASSIGNEE})
+class AssigneeFilter(django_filters.CharFilter):
+    """A staff user id, "me" or "none"; the schema states the pattern the validator checks."""
+
+
+@extend_schema_field({"type": "string", "pattern": CUSTOMER})
+class CustomerFilter(django_filters.CharFilter):
+    """A user id or a customer id; the schema states the pattern the validator checks."""
 
 
 class CustomerRequestFilter(django_filters.FilterSet):
@@ -63,17 +97,17 @@ class StaffRequestFilter(CustomerRequestFilter):
         method="filter_priority",
         label="Priority",
     )
-    assignee = django_filters.CharFilter(
+    assignee = AssigneeFilter(
         method="filter_assignee",
-        validators=[RegexValidator(r"^(me|none|[0-9]{1,18})$", 'Use a staff user id, "me" or "none".')],
+        validators=[RegexValidator(ASSIGNEE, 'Use a staff user id, "me" or "none".')],
         label="Assignee",
         help_text='A staff user id, "me" or "none" (unassigned).',
     )
     overdue = StrictBooleanFilter(
         method="filter_overdue", label="Overdue", help_text="true: open requests past their due time."
     )
-    customer = django_filters.CharFilter(
-        validators=[RegexValidator(r"^([0-9]{1,18}|[A-Za-z0-9-]{1,16})$", "Use a user id or a customer id (GU-...).")],
+    customer = CustomerFilter(
+        validators=[RegexValidator(CUSTOMER, "Use a user id or a customer id (GU-...).")],
         method="filter_customer",
         label="Customer",
         help_text="A user id or a customer id (GU-...).",

@@ -114,7 +114,10 @@ class LocationInputSerializer(StrictInputSerializer):
     """Where the problem is; the address defaults to the customer's."""
 
     address = serializers.CharField(
-        max_length=300, required=False, help_text="Where the problem is. Default: your account's address."
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="Where the problem is. Default (omitted or blank): your account's address.",
     )
     postcode = serializers.CharField(max_length=16, required=False, allow_blank=True, help_text="Postcode or ZIP.")
     latitude = serializers.FloatField(
@@ -346,6 +349,7 @@ class StaffServiceRequestSerializer(serializers.ModelSerializer):
             "attributes",
             "submitted_at",
             "updated_at",
+            "staff_updated_at",
             "due_at",
             "resolved_at",
             "closed_at",

@@ -5,6 +5,8 @@ the envelope carries the result. Customers reach requests only through
 `ServiceRequest.objects.for_customer`, so anyone else's request is a 404.
 """
 
+import logging
+
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import FileResponse, StreamingHttpResponse
@@ -14,12 +16,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from core.concurrency import etag_of, expected_version
-from core.exceptions import Conflict
+from core.exceptions import Conflict, NotFound
 from core.idempotency import idempotent
+from core.parsers import JSONParser, MultiPartParser
 from core.permissions import IsStaffMember
 from core.responses import envelope
 
@@ -47,8 +49,14 @@ from .serializers import (
     SubmitSerializer,
 )
 
+logger = logging.getLogger(__name__)
 UPLOAD_PARSERS = [JSONParser, MultiPartParser]
-FILE_RESPONSE = {(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")}
+# Staff ETags follow every change, internal ones included; the customer's follow what they can see.
+STAFF_VERSION = "staff_updated_at"
+FILE_RESPONSE = {
+    (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file")
+    for content_type in Attachment.ContentType.values
+}
 
 
 def _parse(serializer_class, request):
@@ -95,7 +103,7 @@ class SubmitView(generics.GenericAPIView):
             details=data["details"],
             files=data.get("files", []),
             channel=ServiceRequest.Channel.API,
-            address=data.get("address"),
+            address=data.get("address") or None,  # blank, as an empty form field sends it: the default
             postcode=data.get("postcode", ""),
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),
@@ -118,6 +126,11 @@ class CustomerRequestMixin:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return ServiceRequest.objects.none()
         return ServiceRequest.objects.for_customer(self.request.user)
+
+    def get_object(self):
+        return services.access_service_request(
+            self.request.user, self.kwargs["request_id"], queryset=self.get_queryset()
+        )
 
 
 class TrackListView(CustomerRequestMixin, generics.ListAPIView):
@@ -187,6 +200,7 @@ class ReopenView(CustomerStatusActionView):
 
 class CommentView(CustomerRequestMixin, generics.GenericAPIView):
     serializer_class = CommentSerializer
+    throttle_scope = "comment"  # each comment emails the assignee
 
     @extend_schema(request=CommentSerializer, responses={201: EventSerializer}, summary="Add information to my request")
     @idempotent
@@ -200,6 +214,8 @@ class CommentView(CustomerRequestMixin, generics.GenericAPIView):
 
 class CustomerAttachmentView(CustomerRequestMixin, generics.GenericAPIView):
     parser_classes = [MultiPartParser]
+    pagination_class = None  # answers the new files, not a page
+    throttle_scope = "attachment"
     serializer_class = AttachmentUploadSerializer
 
     @extend_schema(
@@ -218,8 +234,14 @@ class CustomerAttachmentView(CustomerRequestMixin, generics.GenericAPIView):
 
 
 def _download(attachment: Attachment) -> FileResponse:
+    try:
+        opened = attachment.file.open("rb")
+    except OSError:
+        # The row outlived its file (storage lost or restored from an older backup): say so, no 500.
+        logger.warning("Attachment %s has no file in storage (%s)", attachment.pk, attachment.file.name)
+        raise NotFound("This file is no longer available.") from None
     response = FileResponse(
-        attachment.file.open("rb"),
+        opened,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,
@@ -233,14 +255,7 @@ class CustomerAttachmentDownloadView(generics.GenericAPIView):
 
     @extend_schema(responses=FILE_RESPONSE, summary="Download an attachment of my request")
     def get(self, request, request_id, attachment_id):
-        attachment = generics.get_object_or_404(
-            Attachment,
-            pk=attachment_id,
-            service_request_id=request_id,
-            service_request__customer=request.user,
-            is_internal=False,
-        )
-        return _download(attachment)
+        return _download(services.access_attachment(request.user, request_id, attachment_id))
 
 
 # --- Staff ---------------------------------------------------------------------------
@@ -373,6 +388,11 @@ class StaffRequestMixin:
     lookup_url_kwarg = "request_id"
     queryset = ServiceRequest.objects.for_staff()
 
+    def get_object(self):
+        return services.access_service_request(
+            self.request.user, self.kwargs["request_id"], as_staff=True, queryset=self.get_queryset()
+        )
+
 
 class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
     serializer_class = StaffServiceRequestDetailSerializer
@@ -382,7 +402,8 @@ class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
         return super().get_queryset().prefetch_related(Prefetch("events", queryset=events), "attachments")
 
     def _render(self, message, service_request):
-        return envelope(message, self.get_serializer(service_request).data, headers={"ETag": etag_of(service_request)})
+        etag = etag_of(service_request, STAFF_VERSION)
+        return envelope(message, self.get_serializer(service_request).data, headers={"ETag": etag})
 
     @extend_schema(summary="Get a service request with its whole timeline (staff)")
     def get(self, request, request_id):
@@ -395,7 +416,7 @@ class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
     )
     def put(self, request, request_id):
         # The service re-reads the row under a lock; no need to prefetch its timeline here.
-        service_request = generics.get_object_or_404(ServiceRequest, pk=request_id)
+        service_request = services.access_service_request(request.user, request_id, as_staff=True)
         changes = dict(_parse(StaffUpdateSerializer, request))
         if "type_of_request" in changes:
             changes["request_type"] = changes.pop("type_of_request")
@@ -426,6 +447,7 @@ class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
 
 class AdminNoteView(StaffRequestMixin, generics.GenericAPIView):
     serializer_class = NoteSerializer
+    throttle_scope = "note"
 
     @extend_schema(
         request=NoteSerializer, responses={201: StaffEventSerializer}, summary="Add a public or internal note (staff)"
@@ -445,6 +467,8 @@ class AdminNoteView(StaffRequestMixin, generics.GenericAPIView):
 
 class AdminAttachmentView(StaffRequestMixin, generics.GenericAPIView):
     parser_classes = [MultiPartParser]
+    pagination_class = None  # answers the new files, not a page
+    throttle_scope = "attachment"
     serializer_class = StaffAttachmentUploadSerializer
 
     @extend_schema(
@@ -473,4 +497,4 @@ class AdminAttachmentDownloadView(generics.GenericAPIView):
 
     @extend_schema(responses=FILE_RESPONSE, summary="Download an attachment (staff)")
     def get(self, request, request_id, attachment_id):
-        return _download(generics.get_object_or_404(Attachment, pk=attachment_id, service_request_id=request_id))
+        return _download(services.access_attachment(request.user, request_id, attachment_id, as_staff=True))

@@ -19,7 +19,8 @@ class ServiceRequestFactory(factory.django.DjangoModelFactory):
 
     customer = factory.SubFactory(UserFactory)
     request_type = factory.LazyFunction(lambda: RequestType.objects.get(name="Maintenance"))
-    details = factory.Faker("sentence")
+    # Fixed made-up words, never random text: see UserFactory.
+    details = factory.Sequence(lambda n: f"Factory request {n}: zorvex quillet")
     submitted_at = factory.LazyFunction(timezone.now)
     due_at = factory.LazyAttribute(lambda r: r.submitted_at + r.request_type.target_resolution_time)
 

@@ -249,7 +249,7 @@ def test_count_limit_counts_the_attachments_already_there(request, settings, ser
 
     refused = route(client, service_request, [as_upload("second.png", PNG), as_upload("third.pdf", PDF)])
 
-    error_details(refused, 400)
+    error_details(refused, 409)  # valid files, but the request is full: a conflict with its state
     assert "files" in refused.json()["details"]
     assert list(Attachment.objects.values_list("original_name", flat=True)) == ["first.jpg"]
     assert len(stored_files(settings)) == 1
