@@ -73,10 +73,13 @@ EMPTY = {"type": "string", "maxLength": 0}
 
 def _allow_empty_filters(operation: dict) -> None:
     """A query filter sent empty (`?customer=`, as an HTML form sends an unused field) means
-    "no filter": say so, except where an empty value is refused (multiple choices, page_size)."""
+    "no filter": say so, except where an empty value is refused (multiple choices, page_size,
+    and a required parameter, which is no filter)."""
     for parameter in operation.get("parameters", []):
         schema = parameter.get("schema", {})
         if parameter.get("in") != "query" or parameter.get("name") == "page_size" or schema.get("type") == "array":
+            continue
+        if parameter.get("required"):
             continue
         if "anyOf" in schema:
             schema["anyOf"].append(EMPTY)

@@ -16,6 +16,21 @@ _JSON_TYPES = (
 )
 
 
+# A form (multipart or urlencoded) carries every value as text; a boolean is spelt as the schema
+# documents it. DRF would also take "0", "1", "yes", "on", ... which a schema-driven client cannot foresee.
+_FORM_BOOLEANS = {"true", "false"}
+
+
+def _form_type_errors(fields, data: QueryDict) -> dict:
+    errors = {}
+    for name, field in fields.items():
+        if name not in data or field.read_only or not isinstance(field, serializers.BooleanField):
+            continue
+        if any(str(value).lower() not in _FORM_BOOLEANS for value in data.getlist(name)):
+            errors[name] = ["Must be true or false."]
+    return errors
+
+
 def _json_type_errors(fields, data: dict) -> dict:
     errors = {}
     for name, field in fields.items():
@@ -44,6 +59,8 @@ class StrictInputSerializer(serializers.Serializer):
             errors = {str(key): ["This field cannot be set here."] for key in data if key not in writable}
         if isinstance(data, dict) and not isinstance(data, QueryDict):  # JSON: a form sends every value as text
             errors.update(_json_type_errors(self.fields, data))
+        elif isinstance(data, QueryDict):
+            errors.update(_form_type_errors(self.fields, data))
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

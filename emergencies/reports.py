@@ -166,6 +166,13 @@ class Period:
         }
 
 
+def _values(query: Mapping, kind: str) -> list:
+    """Every value given for `kind`: none, one, or (a repeated parameter) several."""
+    if kind not in query:
+        return [""]
+    return query.getlist(kind) if hasattr(query, "getlist") else [query[kind]]
+
+
 def period_from_query(query: Mapping, kinds: tuple[str, ...]) -> Period:
     """The period a report's query string asks for: exactly one of `kinds` (date, month, year).
 
@@ -176,11 +183,12 @@ def period_from_query(query: Mapping, kinds: tuple[str, ...]) -> Period:
     allowed = " or ".join(f"{kind}={EXAMPLES[kind].split(',')[0]}" for kind in kinds)
     if unknown:
         raise ValidationError({name: [f"Unknown parameter: this report takes {allowed}."] for name in unknown})
-    given = [kind for kind in kinds if kind in query]
+    # An empty value is no value (`?date=2024-03-31&month=`, as a form sends an unused field).
+    given = [kind for kind in kinds if _values(query, kind) != [""]]
     if len(given) != 1:
         raise ValidationError({"non_field_errors": [f"Give exactly one period: {allowed}."]})
     kind = given[0]
-    values = query.getlist(kind) if hasattr(query, "getlist") else [query[kind]]
+    values = _values(query, kind)
     if len(values) != 1:
         raise ValidationError({kind: ["Give this parameter once."]})
     value = values[0]

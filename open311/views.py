@@ -95,10 +95,14 @@ def _window(params, errors: list[str]) -> tuple[datetime, datetime]:
     start, end = _datetime(params, "start_date", errors), _datetime(params, "end_date", errors)
     if start is None and end is None:
         end = timezone.now()
-    if start is None:
-        start = (end or timezone.now()) - MAX_SPAN
-    if end is None:
-        end = start + MAX_SPAN
+    try:
+        if start is None:
+            start = (end or timezone.now()) - MAX_SPAN
+        if end is None:
+            end = start + MAX_SPAN
+    except OverflowError:  # 90 days before 0001-01-01 or after 9999-12-31
+        errors.append("start_date and end_date must leave room for a 90-day span within the years 1 to 9999.")
+        return timezone.now() - MAX_SPAN, timezone.now()
     if end < start:
         errors.append("end_date must not be before start_date.")
     elif end - start > MAX_SPAN:
@@ -267,13 +271,13 @@ class RequestsView(Open311View):
 
     def get(self, request, params):
         requests = mapping.public_requests()
-        ids = _list(params, "service_request_id")
-        if ids:  # overrides every other argument
-            if len(ids) > MAX_IDS:
-                raise Open311Error(400, f"Ask for at most {MAX_IDS} service_request_id at once.")
-            found = requests.filter(reference__in=[value.upper() for value in ids]).order_by("-submitted_at", "-id")
-            return "service_requests", [mapping.service_request(item) for item in found], 200
+        # Every argument is checked, also those that service_request_id overrides: a malformed
+        # one is the client's mistake to hear about (as the published schema says), not to have
+        # silently ignored. Well-formed ones are ignored when ids are given, as the spec says.
         errors = []
+        ids = _list(params, "service_request_id")
+        if len(ids) > MAX_IDS:
+            errors.append(f"Ask for at most {MAX_IDS} service_request_id at once.")
         codes = _list(params, "service_code")  # an unknown code simply matches nothing
         statuses = set(_list(params, "status"))
         if statuses - {"open", "closed"}:
@@ -282,6 +286,9 @@ class RequestsView(Open311View):
         page, page_size = _page(params, errors)
         if errors:
             raise Open311Error(400, errors)
+        if ids:  # overrides every other argument
+            found = requests.filter(reference__in=[value.upper() for value in ids]).order_by("-submitted_at", "-id")
+            return "service_requests", [mapping.service_request(item) for item in found], 200
         requests = requests.filter(submitted_at__gte=start, submitted_at__lte=end)
         if codes:
             requests = requests.filter(request_type__code__in=codes)

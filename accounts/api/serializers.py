@@ -42,7 +42,12 @@ class PhoneNumberField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        value = normalize_phone_number(super().to_internal_value(data))
+        typed = super().to_internal_value(data)
+        # DRF checks max_length after this method, on the normalised digits; the limit the schema
+        # states is on what was typed (found by the outsider fuzz: 7 digits and 26 dots were taken).
+        if len(typed) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        value = normalize_phone_number(typed)
         try:
             phone_number_validator(value)
         except DjangoValidationError as exc:

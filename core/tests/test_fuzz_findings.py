@@ -76,6 +76,27 @@ def test_a_note_flag_must_be_a_json_boolean(agent_api):
     assert agent_api.post(url, {"body": "x", "is_internal": True}).status_code == 201
 
 
+def test_a_phone_number_longer_than_the_schema_allows_is_refused(customer_api):
+    # Found by the outsider fuzz: the 32-character limit was checked after the separators were dropped.
+    typed = "0000000" + "." * 26
+    response = customer_api.patch("/accounts/api/account/", {"phone_number": typed})
+    assert response.status_code == 400
+    assert response.json()["details"]["phone_number"] == ["Ensure this field has no more than 32 characters."]
+    assert customer_api.patch("/accounts/api/account/", {"phone_number": "0113 496 0000"}).status_code == 200
+
+
+@pytest.mark.parametrize(("flag", "status"), [("0", 400), ("on", 400), ("yes", 400), ("true", 201), ("False", 201)])
+def test_a_multipart_flag_is_true_or_false_as_the_schema_says(agent_api, flag, status):
+    # Found by the outsider fuzz on an engineer's photo upload: "0" for a boolean was taken.
+    service_request = ServiceRequestFactory()
+    url = f"/api/admin/requests/{service_request.pk}/attachments/"
+    body = {"files": [SimpleUploadedFile("a.pdf", PDF)], "is_internal": flag}
+    response = agent_api.post(url, body, content_type=MULTIPART_CONTENT)
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["details"]["is_internal"] == ["Must be true or false."]
+
+
 @pytest.mark.parametrize(("page_size", "status"), [("abc", 400), ("0", 400), ("-3", 400), ("500", 200), ("5", 200)])
 def test_page_size_is_a_whole_number(customer_api, page_size, status):
     response = customer_api.get("/api/track/", {"page_size": page_size})

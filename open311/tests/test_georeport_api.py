@@ -480,9 +480,26 @@ def test_service_request_id_overrides_every_other_filter(open311, posted):
     wanted = f"{posted[0].reference},{posted[2].reference.lower()}, SR-NONE-XIST"
     items = open311.get(
         "requests.json",
-        {"service_request_id": wanted, "service_code": "meter-reading", "status": "bogus", "start_date": "x"},
+        {
+            "service_request_id": wanted,
+            "service_code": "meter-reading",
+            "status": "closed",
+            "start_date": "2001-01-01T00:00:00Z",
+            "page_size": "1",
+        },
     ).json()
     assert {item["service_request_id"] for item in items} == {posted[0].reference, posted[2].reference}
+
+
+def test_malformed_arguments_are_refused_even_beside_service_request_id(open311, posted):
+    # Found by the outsider fuzz: the published schema says these values are invalid, so a
+    # client must hear it, even though service_request_id would have overridden them.
+    response = open311.get(
+        "requests.json", {"service_request_id": posted[0].reference, "status": "bogus", "page_size": "x"}
+    )
+    assert response.status_code == 400
+    descriptions = " ".join(error["description"] for error in response.json())
+    assert "status must be open, closed" in descriptions and "page_size must be a whole number" in descriptions
 
 
 def test_filters_by_service_code_and_status(open311, posted, agent):
@@ -739,3 +756,13 @@ def test_staff_see_the_channel_the_application_and_the_answers(open311, api_key,
     assert "https://photos.example.org/m.jpg" in html
     queue = page.get("/staff/").content.decode()
     assert reference in queue and "Open311" in queue
+
+
+@pytest.mark.parametrize("argument", ["end_date=0001-01-01T01:00:00Z", "start_date=9999-12-31T00:00:00Z"])
+@pytest.mark.parametrize("resource", ["requests.json", "servicerequestupdates.json"])
+def test_a_window_at_the_end_of_the_calendar_is_a_400_not_a_500(open311, resource, argument):
+    # Found by the in-suite fuzz: the default 90-day span overflowed the datetime range.
+    name, value = argument.split("=")
+    response = open311.get(resource, {name: value})
+    assert response.status_code == 400
+    assert "90-day span" in response.json()[0]["description"]
