@@ -149,7 +149,7 @@ class TrackDetailView(CustomerRequestMixin, generics.GenericAPIView):
     serializer_class = ServiceRequestDetailSerializer
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("events", "attachments")
+        return super().get_queryset().with_public_timeline()
 
     @extend_schema(summary="Get one of my service requests, with its public timeline")
     def get(self, request, request_id):
