@@ -25,9 +25,9 @@ from core.throttling import page_rate_limited, too_many_message
 from emergencies.models import Emergency
 
 from . import services, workflow
-from .api.filters import CustomerRequestFilter, StaffRequestFilter
 from .attributes import InvalidAnswers, describe_answers
 from .emergency import safety_notice
+from .filters import CustomerRequestFilter, StaffRequestFilter
 from .forms import (
     AttachmentForm,
     ChooseTypeForm,
