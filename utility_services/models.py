@@ -268,6 +268,8 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+        # Every staff member, former ones too, for the admin's filter; who may be assigned now is
+        # `User.objects.assignable()` (the forms, the serializer and the services ask it).
         limit_choices_to={"role__in": ["agent", "admin"]},
     )
     resolution_details = models.TextField(blank=True)

@@ -333,7 +333,11 @@ def service_request_lock(
 
 
 def _staff_action(action):
-    """Run `action` on a request locked for the acting user: the caller's lock, or its own transaction's."""
+    """Run `action` on a request locked for the acting user: the caller's lock, or its own transaction's.
+
+    A request from `service_request_lock` is trusted only inside a transaction: pass it on
+    within the transaction that locked it, never to a later one.
+    """
 
     @wraps(action)
     def run(*, acting_user: User, service_request: ServiceRequest, **values) -> ServiceRequest:
@@ -680,7 +684,7 @@ def escalation_recipients(service_request: ServiceRequest, stage: str) -> list[s
     """Who an overdue request alerts: its assignee, or the queue owner (SLA_QUEUE_OWNER_EMAIL) when it
     has none (or the assignee can no longer work it); at the second stage, the queue owner as well."""
     assignee = service_request.assignee
-    working = assignee is not None and assignee.is_active and assignee.is_staff
+    working = assignee is not None and assignee.is_assignable
     owner = list(settings.SLA_QUEUE_OWNER_EMAIL)
     if stage == RequestEscalation.Stage.OVERDUE:
         return [assignee.email] if working else owner
