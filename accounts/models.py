@@ -15,9 +15,13 @@ def generate_customer_id() -> str:
     return random_code("GU")
 
 
+STAFF_ROLES = ("agent", "admin")
+
+
 class UserQuerySet(models.QuerySet):
-    def with_request_counts(self):
-        return self.annotate(service_request_count=models.Count("service_requests"))
+    def assignable(self):
+        """Who may be assigned a service request: active agents and admins (`User.is_assignable` for one)."""
+        return self.filter(role__in=STAFF_ROLES, is_active=True)
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
@@ -94,6 +98,11 @@ class User(AbstractUser):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+    @property
+    def is_assignable(self) -> bool:
+        """Whether service requests may be assigned to this user (the rule of `User.objects.assignable()`)."""
+        return self.role in STAFF_ROLES and self.is_active
 
     @property
     def is_engineer(self) -> bool:

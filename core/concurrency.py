@@ -9,19 +9,9 @@ each other. Without If-Match the update still happens under the row lock.
 
 import re
 
-from rest_framework import status
-
-from core.exceptions import ServiceError
+from core.exceptions import StaleVersion
 
 _ETAG = re.compile(r'^(?:W/)?"(?P<pk>[0-9]+)-(?P<version>[0-9]+)"$')
-
-
-class PreconditionFailed(ServiceError):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_message = (
-        "The record was changed by someone else since you read it (If-Match no longer matches). "
-        "Read it again, then repeat your change."
-    )
 
 
 def version_of(obj, field: str = "updated_at") -> int:
@@ -39,11 +29,11 @@ def expected_version(request, pk) -> int | None:
         return None
     match = _ETAG.match(header)
     if match is None or int(match["pk"]) != int(pk):
-        raise PreconditionFailed("If-Match does not name this record's current ETag.")
+        raise StaleVersion("If-Match does not name this record's current ETag.")
     return int(match["version"])
 
 
 def check_version(obj, expected: int | None, field: str = "updated_at") -> None:
     """Refuse the change if the (locked) record is no longer the version the client read."""
     if expected is not None and version_of(obj, field) != expected:
-        raise PreconditionFailed(details={"current_etag": etag_of(obj, field)})
+        raise StaleVersion(details={"current_etag": etag_of(obj, field)})

@@ -25,9 +25,12 @@ logger = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
-    """A business rule refused an operation; carries the HTTP status it means."""
+    """A business rule refused an operation. It knows no HTTP: `api_exception_handler` maps it.
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    Pages show `message`; the API sends it in the error envelope with `details`, under the
+    status `HTTP_STATUS` gives its class (400 for any class not listed).
+    """
+
     default_message = "The request could not be completed."
 
     def __init__(self, message: str | None = None, *, details: dict | None = None):
@@ -39,27 +42,55 @@ class ServiceError(Exception):
 class Conflict(ServiceError):
     """The operation clashes with the current state of the resource."""
 
-    status_code = status.HTTP_409_CONFLICT
     default_message = "The request conflicts with the current state of the resource."
 
 
 class Forbidden(ServiceError):
     """The caller may not do this, whatever the input."""
 
-    status_code = status.HTTP_403_FORBIDDEN
     default_message = "You do not have permission to perform this action."
 
 
 class NotFound(ServiceError):
     """No such object, or not one the caller may reach (the two are never told apart)."""
 
-    status_code = status.HTTP_404_NOT_FOUND
     default_message = "Not found."
 
 
 class PayloadTooLarge(ServiceError):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_message = "Request body too large."
+
+
+class StaleVersion(ServiceError):
+    """The record changed since the caller read it (optimistic concurrency, `core.concurrency`)."""
+
+    default_message = (
+        "The record was changed by someone else since you read it (If-Match no longer matches). "
+        "Read it again, then repeat your change."
+    )
+
+
+class KeyReused(ServiceError):
+    """An idempotency key came back with a different request (`core.idempotency`)."""
+
+    default_message = "This Idempotency-Key was already used for a different request. Use a new key."
+
+
+# How each kind of refusal reaches an API client; the nearest listed base class decides.
+HTTP_STATUS: dict[type[ServiceError], int] = {
+    ServiceError: status.HTTP_400_BAD_REQUEST,
+    Conflict: status.HTTP_409_CONFLICT,
+    Forbidden: status.HTTP_403_FORBIDDEN,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    PayloadTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    StaleVersion: status.HTTP_412_PRECONDITION_FAILED,
+    KeyReused: status.HTTP_422_UNPROCESSABLE_ENTITY,
+}
+
+
+def http_status_of(exc: ServiceError) -> int:
+    """The HTTP status of a service error: that of its nearest class in `HTTP_STATUS`."""
+    return next(HTTP_STATUS[cls] for cls in type(exc).__mro__ if cls in HTTP_STATUS)
 
 
 def error_body(message: str, details: dict | None = None) -> dict:
@@ -103,7 +134,7 @@ def api_exception_handler(exc, context):
         exc = drf_exceptions.ParseError(multipart_error_message(exc))
 
     if isinstance(exc, ServiceError):
-        status_code, body = exc.status_code, error_body(exc.message, exc.details)
+        status_code, body = http_status_of(exc), error_body(exc.message, exc.details)
     elif isinstance(exc, drf_exceptions.ValidationError):
         details = _validation_details(exc.detail)
         status_code, body = exc.status_code, error_body(_first_message(details), details)

@@ -19,16 +19,11 @@ from django.db import IntegrityError, transaction
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.exceptions import ServiceError
+from core.exceptions import KeyReused, ServiceError
 
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
-
-
-class KeyReused(ServiceError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_message = "This Idempotency-Key was already used for a different request. Use a new key."
 
 
 def _fingerprint(request) -> str:

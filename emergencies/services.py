@@ -373,7 +373,7 @@ def emergency_open(
 ) -> Emergency:
     """Create the record of an emergency request, with its receipt: from every channel.
 
-    `service_request_submit` calls this for an emergency type, and `service_request_update`
+    `service_request_submit` calls this for an emergency type, and `service_request_reclassify`
     when staff reclassify a request as one (then the clock runs from the request's
     submission: the utility had the report since then). A request that already has a record
     (reclassified away and back) gets a ``reinstated`` entry instead of a second record.
@@ -572,7 +572,7 @@ def emergency_dispatch(
     )
     service_request = emergency.service_request
     if service_request.status == ServiceRequest.Status.PENDING:
-        request_services.service_request_update(
+        request_services.service_request_transition(
             acting_user=acting_user, service_request=service_request, status=ServiceRequest.Status.IN_PROGRESS
         )
     notifications.notify_engineer_of_dispatch(emergency, engineer)

@@ -144,7 +144,7 @@ def created(record, *, with_token: bool) -> dict:
 def public_update_events():
     """Timeline events published as updates, of requests Open311 may show."""
     published = Q(kind__in=UPDATE_KINDS) | Q(kind=Kind.UPDATED, field="resolution_details")
-    events = RequestEvent.objects.filter(published, service_request__open311__isnull=False, is_internal=False)
+    events = RequestEvent.objects.public().filter(published, service_request__open311__isnull=False)
     return events.select_related("service_request").order_by("created_at", "id")
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.models import User
 from core.admin import AuditTrailAdmin
 from core.concurrency import version_of
 from core.exceptions import Conflict
@@ -124,6 +125,11 @@ class ServiceRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = version_of(self.instance, "staff_updated_at")
+        # Offer who may be assigned; keep the current assignee choosable even if they no longer may be.
+        assignable = User.objects.assignable()
+        if self.instance.assignee_id:
+            assignable = assignable | User.objects.filter(pk=self.instance.assignee_id)
+        self.fields["assignee"].queryset = assignable
 
     def clean_version(self):
         version = self.cleaned_data["version"]

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 
-from .api.filters import StaffRequestFilter
+from .filters import StaffRequestFilter
 from .models import ExportJob, ServiceRequest
 from .reports import csv_rows
 

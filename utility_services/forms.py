@@ -151,7 +151,7 @@ class StaffUpdateForm(forms.Form):
     status = forms.ChoiceField(choices=ServiceRequest.Status.choices)
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
     assignee = StaffMemberChoiceField(
-        queryset=User.objects.filter(role__in=[User.Role.AGENT, User.Role.ADMIN], is_active=True).order_by("name"),
+        queryset=User.objects.assignable().order_by("name"),
         required=False,
         empty_label="Unassigned",
     )

@@ -215,6 +215,13 @@ class ServiceRequestQuerySet(models.QuerySet):
         )
         return self.alias(urgency=urgency).order_by("urgency", "-priority", "due_at", "id")
 
+    def with_public_timeline(self):
+        """Prefetch what the customer may see of each request: `public_events` and `public_attachments`."""
+        return self.prefetch_related(
+            models.Prefetch("events", queryset=RequestEvent.objects.public(), to_attr="public_events"),
+            models.Prefetch("attachments", queryset=Attachment.objects.public(), to_attr="public_attachments"),
+        )
+
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
@@ -261,6 +268,8 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+        # Every staff member, former ones too, for the admin's filter; who may be assigned now is
+        # `User.objects.assignable()` (the forms, the serializer and the services ask it).
         limit_choices_to={"role__in": ["agent", "admin"]},
     )
     resolution_details = models.TextField(blank=True)
@@ -342,10 +351,17 @@ class ServiceRequest(models.Model):
         self.updated_at = now
         return ["staff_updated_at", "updated_at"]
 
-    @property
-    def type_of_request(self) -> str:
-        """The request type's name, as the API has always called it."""
-        return self.request_type.name
+    def customer_timeline(self) -> list["RequestEvent"]:
+        """The events its customer may see (`RequestEvent.objects.public()`), prefetched by `with_public_timeline()`."""
+        if hasattr(self, "public_events"):
+            return self.public_events
+        return list(self.events.public())
+
+    def customer_attachments(self) -> list["Attachment"]:
+        """The files its customer may see (`Attachment.objects.public()`), prefetched by `with_public_timeline()`."""
+        if hasattr(self, "public_attachments"):
+            return self.public_attachments
+        return list(self.attachments.public())
 
     @property
     def reporter_name(self) -> str:
@@ -372,12 +388,27 @@ class ServiceRequest(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def accepts_additions(self) -> bool:
+        """Whether its customer may still add comments and files: until it is Closed or Cancelled."""
+        return self.status not in (ServiceRequestStatus.CLOSED, ServiceRequestStatus.CANCELLED)
+
+    @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < timezone.now()
 
     @property
     def is_emergency(self) -> bool:
         return self.request_type.is_emergency
+
+
+class RequestEventQuerySet(models.QuerySet):
+    def public(self):
+        """What a customer may see of a timeline: every event not marked internal.
+
+        Internal events stay with staff: internal notes and files, priority and assignment
+        changes, escalations and deletion (the services mark them, see `services._record`).
+        """
+        return self.filter(is_internal=False)
 
 
 class RequestEvent(models.Model):
@@ -419,6 +450,8 @@ class RequestEvent(models.Model):
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RequestEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["service_request", "created_at", "id"], name="event_request_time")]
@@ -433,6 +466,12 @@ def attachment_upload_to(instance, filename: str) -> str:
     """Store under a random name: the customer's file name never reaches the file system."""
     suffix = PurePath(filename).suffix.lower()[:8]
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def public(self):
+        """The files a customer may see and download: every one not marked internal (staff only)."""
+        return self.filter(is_internal=False)
 
 
 class Attachment(models.Model):
@@ -455,6 +494,8 @@ class Attachment(models.Model):
     is_internal = models.BooleanField(
         default=False, help_text="Internal files (staff only) are never shown or served to the customer."
     )
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]

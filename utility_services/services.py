@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
-from functools import partial
+from functools import partial, wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -109,9 +109,7 @@ def access_service_request(
 def access_attachment(user: User, request_id, attachment_id, *, as_staff: bool = False) -> Attachment:
     """An attachment of a request `user` may reach; customers never reach internal files."""
     service_request = access_service_request(user, request_id, as_staff=as_staff)
-    attachments = service_request.attachments.all()
-    if not as_staff:
-        attachments = attachments.filter(is_internal=False)
+    attachments = service_request.attachments.all() if as_staff else service_request.attachments.public()
     try:
         return attachments.get(pk=int(attachment_id))
     except (Attachment.DoesNotExist, TypeError, ValueError):
@@ -306,9 +304,175 @@ def _change_status(service_request: ServiceRequest, new_status: str) -> None:
 
 
 def validate_assignee(assignee: User | None) -> None:
-    """Refuse an assignee who is not an active agent or admin."""
-    if assignee is not None and not (assignee.is_staff and assignee.is_active):
+    """Refuse an assignee who may not be assigned (`User.is_assignable`: an active agent or admin)."""
+    if assignee is not None and not assignee.is_assignable:
         raise ValidationError({"assignee": ["Requests can only be assigned to active agents or admins."]})
+
+
+# --- Staff changes: one action per function --------------------------------------------
+#
+# Each action changes one thing, records it on the timeline and saves it. Called alone, an
+# action opens its own transaction and locks the row. To apply several in one transaction
+# (a PATCH, the staff console's form, the admin), lock once with `service_request_lock` inside
+# `transaction.atomic()` and pass the locked request to each: `service_request_update` does.
+
+
+def service_request_lock(
+    *, acting_user: User, service_request: ServiceRequest, expected_version: int | None = None
+) -> ServiceRequest:
+    """Lock a request for a staff member's changes, inside the caller's transaction.
+
+    With `expected_version` (from If-Match or the form), refuse if it changed since it was read.
+    """
+    if not acting_user.is_staff:
+        raise Forbidden("Only agents and admins can change a service request.")
+    locked = access_service_request(acting_user, service_request.pk, as_staff=True, lock=True)
+    check_version(locked, expected_version, field="staff_updated_at")
+    locked._locked_for = acting_user.pk
+    return locked
+
+
+def _staff_action(action):
+    """Run `action` on a request locked for the acting user: the caller's lock, or its own transaction's.
+
+    A request from `service_request_lock` is trusted only inside a transaction: pass it on
+    within the transaction that locked it, never to a later one.
+    """
+
+    @wraps(action)
+    def run(*, acting_user: User, service_request: ServiceRequest, **values) -> ServiceRequest:
+        if (
+            getattr(service_request, "_locked_for", None) == acting_user.pk
+            and transaction.get_connection().in_atomic_block
+        ):
+            action(acting_user=acting_user, service_request=service_request, **values)
+            return service_request
+        with transaction.atomic():
+            locked = service_request_lock(acting_user=acting_user, service_request=service_request)
+            action(acting_user=acting_user, service_request=locked, **values)
+            return locked
+
+    return run
+
+
+def _save_staff_change(service_request: ServiceRequest, fields: list[str], *, public: bool) -> None:
+    service_request.full_clean(
+        exclude=["customer", "request_type", "assignee"], validate_unique=False, validate_constraints=False
+    )
+    service_request.save(update_fields=[*fields, *service_request.touch(public=public)])
+
+
+@_staff_action
+def service_request_reclassify(
+    *, acting_user: User, service_request: ServiceRequest, request_type: RequestType, raise_priority: bool = True
+) -> None:
+    """Change a request's type: its due time follows; becoming an emergency opens its record.
+
+    An emergency type also raises the priority to Emergency, unless `raise_priority` is False
+    (the caller sets a priority of its own in the same change). Leaving the emergency types
+    stands the record down (it is kept).
+    """
+    locked = service_request
+    if request_type.pk == locked.request_type_id:
+        return
+    validate_request_type(request_type)
+    was_emergency = locked.request_type.is_emergency
+    _record(
+        locked, Kind.UPDATED, acting_user, field="type_of_request", old=locked.request_type.name, new=request_type.name
+    )
+    locked.request_type = request_type
+    locked.due_at = locked.submitted_at + request_type.target_resolution_time
+    _save_staff_change(locked, ["request_type", "due_at"], public=True)
+    if request_type.is_emergency != was_emergency:
+        if request_type.is_emergency:
+            # The clock runs from the submission: the utility has had the report since then.
+            emergency_services.emergency_open(service_request=locked, entered_by=acting_user)
+            _alert_emergency(locked)
+        else:
+            emergency_services.emergency_stand_down(
+                acting_user=acting_user, service_request=locked, reason=f"Reclassified as {request_type.name}."
+            )
+    if request_type.is_emergency and raise_priority:
+        service_request_reprioritise(acting_user=acting_user, service_request=locked, priority=Priority.EMERGENCY)
+
+
+def validate_edit(*, details: str = _UNSET, resolution_details: str = _UNSET) -> None:
+    """Refuse empty or over-long details, or an over-long resolution (it may be cleared)."""
+    if details is not _UNSET:
+        validate_text(details=(details, _text_limit()))
+    if resolution_details is not _UNSET and resolution_details:
+        validate_text(resolution_details=(resolution_details, _text_limit()))
+
+
+@_staff_action
+def service_request_edit(
+    *, acting_user: User, service_request: ServiceRequest, details: str = _UNSET, resolution_details: str = _UNSET
+) -> None:
+    """Change the request's text: its details, and the resolution the customer is shown (may be cleared)."""
+    locked = service_request
+    validate_edit(details=details, resolution_details=resolution_details)
+    changed = []
+    for field, value in (("details", details), ("resolution_details", resolution_details)):
+        if value is not _UNSET and value != getattr(locked, field):
+            _record(locked, Kind.UPDATED, acting_user, field=field, old=getattr(locked, field), new=value)
+            setattr(locked, field, value)
+            changed.append(field)
+    if changed:
+        _save_staff_change(locked, changed, public=True)
+    if "details" in changed:
+        search.index_requests([locked])
+
+
+@_staff_action
+def service_request_reprioritise(*, acting_user: User, service_request: ServiceRequest, priority: int) -> None:
+    """Change the priority; internal: the customer's view does not move."""
+    locked = service_request
+    if priority == locked.priority:
+        return
+    _record(
+        locked,
+        Kind.PRIORITY_CHANGED,
+        acting_user,
+        is_internal=True,
+        field="priority",
+        old=locked.get_priority_display(),
+        new=Priority(priority).label,
+    )
+    locked.priority = priority
+    _save_staff_change(locked, ["priority"], public=False)
+
+
+@_staff_action
+def service_request_assign(*, acting_user: User, service_request: ServiceRequest, assignee: User | None) -> None:
+    """Assign the request to an assignable staff member, or to nobody (None); internal."""
+    locked = service_request
+    if (assignee.pk if assignee else None) == locked.assignee_id:
+        return
+    validate_assignee(assignee)
+    _record(
+        locked,
+        Kind.ASSIGNED,
+        acting_user,
+        is_internal=True,
+        field="assignee",
+        old=locked.assignee.name if locked.assignee else "",
+        new=assignee.name if assignee else "",
+    )
+    locked.assignee = assignee
+    _save_staff_change(locked, ["assignee"], public=False)
+
+
+@_staff_action
+def service_request_transition(*, acting_user: User, service_request: ServiceRequest, status: str) -> None:
+    """Move the request along the workflow (`workflow.TRANSITIONS`); the customer is emailed."""
+    locked = service_request
+    if status == locked.status:
+        return
+    old_status = locked.status
+    _change_status(locked, status)
+    event = _record(locked, Kind.STATUS_CHANGED, acting_user, field="status", old=old_status, new=status)
+    _save_staff_change(locked, ["status", "resolved_at", "closed_at", "cancelled_at"], public=True)
+    notifications.notify_customer_of_update(locked, event)
 
 
 @transaction.atomic
@@ -324,99 +488,33 @@ def service_request_update(
     request_type: RequestType = _UNSET,
     expected_version: int | None = None,
 ) -> ServiceRequest:
-    """Apply a staff member's changes; the status follows the workflow; each change is on the timeline.
+    """Apply a staff member's changes (a PATCH, the console's form, the admin) in one transaction.
 
-    With `expected_version` (from If-Match), refuse if the request changed since it was read.
+    Calls the actions above in turn, in this order: type, text, priority, assignee, status
+    (the customer's email then describes the request as it ends up).
     """
-    if not acting_user.is_staff:
-        raise Forbidden("Only agents and admins can change a service request.")
-    locked = access_service_request(acting_user, service_request.pk, as_staff=True, lock=True)
-    check_version(locked, expected_version, field="staff_updated_at")
-    if request_type is not _UNSET and request_type.pk != locked.request_type_id:
-        validate_request_type(request_type)
-    if details is not _UNSET:
-        validate_text(details=(details, _text_limit()))
-    if resolution_details is not _UNSET and resolution_details:
-        validate_text(resolution_details=(resolution_details, _text_limit()))
-    changed: list[str] = []
-    events: list[RequestEvent] = []
-
-    if request_type is not _UNSET and request_type.pk != locked.request_type_id:
-        was_emergency = locked.request_type.is_emergency
-        events.append(
-            _record(
-                locked,
-                Kind.UPDATED,
-                acting_user,
-                field="type_of_request",
-                old=locked.request_type.name,
-                new=request_type.name,
-            )
+    locked = service_request_lock(
+        acting_user=acting_user, service_request=service_request, expected_version=expected_version
+    )
+    # Refuse bad text before any action writes (a reclassification would alert the on-call desk).
+    validate_edit(details=details, resolution_details=resolution_details)
+    if request_type is not _UNSET:
+        service_request_reclassify(
+            acting_user=acting_user,
+            service_request=locked,
+            request_type=request_type,
+            raise_priority=priority is _UNSET,
         )
-        locked.request_type = request_type
-        locked.due_at = locked.submitted_at + request_type.target_resolution_time
-        changed += ["request_type", "due_at"]
-        if request_type.is_emergency and priority is _UNSET:
-            priority = Priority.EMERGENCY
-        if request_type.is_emergency != was_emergency:
-            if request_type.is_emergency:
-                # The clock runs from the submission: the utility has had the report since then.
-                emergency_services.emergency_open(service_request=locked, entered_by=acting_user)
-                _alert_emergency(locked)
-            else:
-                emergency_services.emergency_stand_down(
-                    acting_user=acting_user, service_request=locked, reason=f"Reclassified as {request_type.name}."
-                )
-    for field, value in (("details", details), ("resolution_details", resolution_details)):
-        if value is not _UNSET and value != getattr(locked, field):
-            events.append(
-                _record(locked, Kind.UPDATED, acting_user, field=field, old=getattr(locked, field), new=value)
-            )
-            setattr(locked, field, value)
-            changed.append(field)
-    if priority is not _UNSET and priority != locked.priority:
-        _record(
-            locked,
-            Kind.PRIORITY_CHANGED,
-            acting_user,
-            is_internal=True,
-            field="priority",
-            old=locked.get_priority_display(),
-            new=Priority(priority).label,
+    if details is not _UNSET or resolution_details is not _UNSET:
+        service_request_edit(
+            acting_user=acting_user, service_request=locked, details=details, resolution_details=resolution_details
         )
-        locked.priority = priority
-        changed.append("priority")
-    if assignee is not _UNSET and (assignee.pk if assignee else None) != locked.assignee_id:
-        validate_assignee(assignee)
-        _record(
-            locked,
-            Kind.ASSIGNED,
-            acting_user,
-            is_internal=True,
-            field="assignee",
-            old=locked.assignee.name if locked.assignee else "",
-            new=assignee.name if assignee else "",
-        )
-        locked.assignee = assignee
-        changed.append("assignee")
-    status_event = None
-    if status is not _UNSET and status != locked.status:
-        old_status = locked.status
-        _change_status(locked, status)
-        status_event = _record(locked, Kind.STATUS_CHANGED, acting_user, field="status", old=old_status, new=status)
-        changed += ["status", "resolved_at", "closed_at", "cancelled_at"]
-
-    if changed:
-        locked.full_clean(
-            exclude=["customer", "request_type", "assignee"], validate_unique=False, validate_constraints=False
-        )
-        # Priority and assignee are internal: the customer's view (and ETag) moves only for the rest.
-        public = bool(set(changed) - {"priority", "assignee"})
-        locked.save(update_fields=[*changed, *locked.touch(public=public)])
-    if "details" in changed:
-        search.index_requests([locked])
-    if status_event is not None:
-        notifications.notify_customer_of_update(locked, status_event)
+    if priority is not _UNSET:
+        service_request_reprioritise(acting_user=acting_user, service_request=locked, priority=priority)
+    if assignee is not _UNSET:
+        service_request_assign(acting_user=acting_user, service_request=locked, assignee=assignee)
+    if status is not _UNSET:
+        service_request_transition(acting_user=acting_user, service_request=locked, status=status)
     return locked
 
 
@@ -464,7 +562,7 @@ def service_request_reopen(*, customer: User, service_request: ServiceRequest, r
 
 
 def _ensure_accepts_additions(service_request: ServiceRequest) -> None:
-    if service_request.status in (Status.CLOSED, Status.CANCELLED):
+    if not service_request.accepts_additions:
         raise _customer_action_conflict(
             service_request, "add to", f"it is {service_request.status}. Submit a new request instead."
         )
@@ -586,7 +684,7 @@ def escalation_recipients(service_request: ServiceRequest, stage: str) -> list[s
     """Who an overdue request alerts: its assignee, or the queue owner (SLA_QUEUE_OWNER_EMAIL) when it
     has none (or the assignee can no longer work it); at the second stage, the queue owner as well."""
     assignee = service_request.assignee
-    working = assignee is not None and assignee.is_active and assignee.is_staff
+    working = assignee is not None and assignee.is_assignable
     owner = list(settings.SLA_QUEUE_OWNER_EMAIL)
     if stage == RequestEscalation.Stage.OVERDUE:
         return [assignee.email] if working else owner

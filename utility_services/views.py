@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 from django.forms import CheckboxSelectMultiple, SelectMultiple
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import PriorityServicesRegistration
 from core.concurrency import version_of
@@ -25,9 +25,9 @@ from core.throttling import page_rate_limited, too_many_message
 from emergencies.models import Emergency
 
 from . import services, workflow
-from .api.filters import CustomerRequestFilter, StaffRequestFilter
 from .attributes import InvalidAnswers, describe_answers
 from .emergency import safety_notice
+from .filters import CustomerRequestFilter, StaffRequestFilter
 from .forms import (
     AttachmentForm,
     ChooseTypeForm,
@@ -174,76 +174,145 @@ def request_new_details(request, type_id):
     return render(request, "utility_services/portal/request_form.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def request_detail(request, pk):
-    """One of my requests: public timeline, comments, attachments, cancel and reopen."""
-    queryset = ServiceRequest.objects.select_related("request_type").prefetch_related("events", "attachments")
-    service_request = _reach(request.user, pk, queryset=queryset)
-    action = request.POST.get("action") if request.method == "POST" else None
+# The detail page's forms post to one view per action, as the API's routes do
+# (/requests/<pk>/comments/, /attachments/, /cancel/, /reopen/). A form posted to the
+# detail page itself names its action in an `action` field and reaches the same view.
+
+
+def _portal_request(request, pk) -> ServiceRequest:
+    """The caller's request `pk` with what its customer may see (a 404 for anyone else's)."""
+    queryset = ServiceRequest.objects.select_related("request_type").with_public_timeline()
+    return _reach(request.user, pk, queryset=queryset)
+
+
+def _render_portal_detail(request, service_request, bound=None, status=200):
+    """The customer's detail page; `bound` is the form of the action just posted, shown with its errors."""
     forms = {
-        "comment": CommentForm(request.POST if action == "comment" else None, prefix="comment"),
-        "attach": AttachmentForm(
-            request.POST if action == "attach" else None, request.FILES if action == "attach" else None, prefix="attach"
-        ),
-        "cancel": ReasonForm(request.POST if action == "cancel" else None, prefix="cancel"),
-        "reopen": ReasonForm(request.POST if action == "reopen" else None, prefix="reopen"),
+        "comment": CommentForm(prefix="comment"),
+        "attach": AttachmentForm(prefix="attach"),
+        "cancel": ReasonForm(prefix="cancel"),
+        "reopen": ReasonForm(prefix="reopen"),
     }
-    status = 200
-    if action in forms and forms[action].is_valid() and _over_rate(request, action, forms[action]):
-        status = 429
-    elif action in forms and forms[action].is_valid():
-        data, user = forms[action].cleaned_data, request.user
-        handlers = {
-            "comment": lambda: services.service_request_comment(
-                customer=user, service_request=service_request, body=data["body"]
-            ),
-            "attach": lambda: services.service_request_attach(
-                acting_user=user, service_request=service_request, files=data["files"]
-            ),
-            "cancel": lambda: services.service_request_cancel(
-                customer=user, service_request=service_request, reason=data["reason"]
-            ),
-            "reopen": lambda: services.service_request_reopen(
-                customer=user, service_request=service_request, reason=data["reason"]
-            ),
-        }
-        done = {
-            "comment": "Your information was added.",
-            "attach": "Your files were attached.",
-            "cancel": "Your request was cancelled.",
-            "reopen": "Your request was reopened.",
-        }
-        try:
-            handlers[action]()
-        except ValidationError as exc:
-            _apply_service_errors(forms[action], exc)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-            return redirect("portal-request-detail", pk=pk)
-        else:
-            messages.success(request, done[action])
-            return redirect("portal-request-detail", pk=pk)
-    public_events = [event for event in service_request.events.all() if not event.is_internal]
+    if bound is not None:
+        forms[bound.prefix] = bound
     return render(
         request,
         "utility_services/portal/request_detail.html",
         {
             "sr": service_request,
-            "events": public_events,
-            "attachments": [
-                attachment for attachment in service_request.attachments.all() if not attachment.is_internal
-            ],
+            "events": service_request.customer_timeline(),
+            "attachments": service_request.customer_attachments(),
             "forms": forms,
             "answers": describe_answers(service_request),
             "notice": safety_notice() if service_request.request_type.is_emergency else None,
             "can_cancel": workflow.customer_can_cancel(service_request),
             "can_reopen": workflow.customer_can_reopen(service_request),
-            "accepts_additions": service_request.status
-            not in (ServiceRequest.Status.CLOSED, ServiceRequest.Status.CANCELLED),
+            "accepts_additions": service_request.accepts_additions,
         },
         status=status,
     )
+
+
+def _customer_action(request, pk, form, perform, done: str):
+    """Check the form and the rate, make the one service call `perform(service_request, data)`, say how it went.
+
+    A refusal by the service (closed request, expired reopen window) is a message on the page.
+    """
+    service_request = _portal_request(request, pk)
+    status = 200
+    if form.is_valid() and _over_rate(request, form.prefix, form):
+        status = 429
+    elif form.is_valid():
+        try:
+            perform(service_request, form.cleaned_data)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect("portal-request-detail", pk=pk)
+        else:
+            messages.success(request, done)
+            return redirect("portal-request-detail", pk=pk)
+    return _render_portal_detail(request, service_request, bound=form, status=status)
+
+
+@login_required
+@require_POST
+def request_comment(request, pk):
+    """Add information to my request; its assignee is told."""
+    return _customer_action(
+        request,
+        pk,
+        CommentForm(request.POST, prefix="comment"),
+        lambda service_request, data: services.service_request_comment(
+            customer=request.user, service_request=service_request, body=data["body"]
+        ),
+        "Your information was added.",
+    )
+
+
+@login_required
+@require_POST
+def request_attach(request, pk):
+    """Attach files to my request."""
+    return _customer_action(
+        request,
+        pk,
+        AttachmentForm(request.POST, request.FILES, prefix="attach"),
+        lambda service_request, data: services.service_request_attach(
+            acting_user=request.user, service_request=service_request, files=data["files"]
+        ),
+        "Your files were attached.",
+    )
+
+
+@login_required
+@require_POST
+def request_cancel(request, pk):
+    """Cancel my open request (`workflow.customer_can_cancel`)."""
+    return _customer_action(
+        request,
+        pk,
+        ReasonForm(request.POST, prefix="cancel"),
+        lambda service_request, data: services.service_request_cancel(
+            customer=request.user, service_request=service_request, reason=data["reason"]
+        ),
+        "Your request was cancelled.",
+    )
+
+
+@login_required
+@require_POST
+def request_reopen(request, pk):
+    """Reopen my resolved request within the reopen window (`workflow.customer_can_reopen`)."""
+    return _customer_action(
+        request,
+        pk,
+        ReasonForm(request.POST, prefix="reopen"),
+        lambda service_request, data: services.service_request_reopen(
+            customer=request.user, service_request=service_request, reason=data["reason"]
+        ),
+        "Your request was reopened.",
+    )
+
+
+# A form posted to the detail page names its action: the view that handles it.
+PORTAL_ACTIONS = {
+    "comment": request_comment,
+    "attach": request_attach,
+    "cancel": request_cancel,
+    "reopen": request_reopen,
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request, pk):
+    """One of my requests: public timeline, comments, attachments, cancel and reopen."""
+    action = PORTAL_ACTIONS.get(request.POST.get("action")) if request.method == "POST" else None
+    if action is not None:
+        return action(request, pk)
+    return _render_portal_detail(request, _portal_request(request, pk))
 
 
 # --- Staff console ---------------------------------------------------------------------
@@ -278,13 +347,14 @@ def staff_queue(request):
     )
 
 
-@staff_required
-@require_http_methods(["GET", "POST"])
-def staff_request_detail(request, pk):
+def _staff_request(request, pk) -> ServiceRequest:
+    """Request `pk` with its whole timeline and files, for staff."""
     events = RequestEvent.objects.order_by("created_at", "id")
     queryset = ServiceRequest.objects.for_staff().prefetch_related(Prefetch("events", queryset=events), "attachments")
-    service_request = _reach(request.user, pk, as_staff=True, queryset=queryset)
-    action = request.POST.get("action") if request.method == "POST" else None
+    return _reach(request.user, pk, as_staff=True, queryset=queryset)
+
+
+def _update_form(service_request, data=None) -> StaffUpdateForm:
     initial = {
         "status": service_request.status,
         "priority": service_request.priority,
@@ -292,47 +362,18 @@ def staff_request_detail(request, pk):
         "resolution_details": service_request.resolution_details,
         "version": version_of(service_request, "staff_updated_at"),
     }
+    return StaffUpdateForm(data, initial=initial, prefix="update")
+
+
+def _render_staff_detail(request, service_request, bound=None, status=200):
+    """The staff detail page; `bound` is the form of the action just posted, shown with its errors."""
     forms = {
-        "update": StaffUpdateForm(request.POST if action == "update" else None, initial=initial, prefix="update"),
-        "note": NoteForm(request.POST if action == "note" else None, prefix="note"),
-        "attach": StaffAttachmentForm(
-            request.POST if action == "attach" else None, request.FILES if action == "attach" else None, prefix="attach"
-        ),
+        "update": _update_form(service_request),
+        "note": NoteForm(prefix="note"),
+        "attach": StaffAttachmentForm(prefix="attach"),
     }
-    status = 200
-    if action in forms and forms[action].is_valid() and _over_rate(request, action, forms[action]):
-        status = 429
-    elif action in forms and forms[action].is_valid():
-        data, user = forms[action].cleaned_data, request.user
-        try:
-            if action == "update":
-                changes = {field: data[field] for field in forms["update"].changed_data if field != "version"}
-                services.service_request_update(
-                    acting_user=user, service_request=service_request, expected_version=data["version"], **changes
-                )
-            elif action == "note":
-                services.service_request_add_note(
-                    acting_user=user,
-                    service_request=service_request,
-                    body=data["body"],
-                    is_internal=data["visibility"] == "internal",
-                )
-            else:
-                services.service_request_attach(
-                    acting_user=user,
-                    service_request=service_request,
-                    files=data["files"],
-                    is_internal=data["is_internal"],
-                )
-        except ValidationError as exc:
-            _apply_service_errors(forms[action], exc)
-        except ServiceError as exc:
-            forms[action].add_error(None, exc.message)
-        else:
-            messages.success(
-                request, {"update": "Request updated.", "note": "Note added.", "attach": "Files attached."}[action]
-            )
-            return redirect("staff-request-detail", pk=pk)
+    if bound is not None:
+        forms[bound.prefix] = bound
     return render(
         request,
         "utility_services/staff/request_detail.html",
@@ -351,6 +392,95 @@ def staff_request_detail(request, pk):
         },
         status=status,
     )
+
+
+def _staff_page_action(request, service_request, form, perform, done: str):
+    """Check the form and the rate, make the one service call `perform(data)`; a refusal shows on the form."""
+    status = 200
+    if form.is_valid() and _over_rate(request, form.prefix, form):
+        status = 429
+    elif form.is_valid():
+        try:
+            perform(form.cleaned_data)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, done)
+            return redirect("staff-request-detail", pk=service_request.pk)
+    return _render_staff_detail(request, service_request, bound=form, status=status)
+
+
+@staff_required
+@require_POST
+def staff_request_update(request, pk):
+    """Change what the form changed (status, priority, assignee, resolution), in one transaction."""
+    service_request = _staff_request(request, pk)
+    form = _update_form(service_request, request.POST)
+    return _staff_page_action(
+        request,
+        service_request,
+        form,
+        lambda data: services.service_request_update(
+            acting_user=request.user,
+            service_request=service_request,
+            expected_version=data["version"],
+            **{field: data[field] for field in form.changed_data if field != "version"},
+        ),
+        "Request updated.",
+    )
+
+
+@staff_required
+@require_POST
+def staff_request_note(request, pk):
+    """Add an internal note, or a public one (emailed to the customer)."""
+    service_request = _staff_request(request, pk)
+    return _staff_page_action(
+        request,
+        service_request,
+        NoteForm(request.POST, prefix="note"),
+        lambda data: services.service_request_add_note(
+            acting_user=request.user,
+            service_request=service_request,
+            body=data["body"],
+            is_internal=data["visibility"] == "internal",
+        ),
+        "Note added.",
+    )
+
+
+@staff_required
+@require_POST
+def staff_request_attach(request, pk):
+    """Attach files, internal (staff only) or shown to the customer."""
+    service_request = _staff_request(request, pk)
+    return _staff_page_action(
+        request,
+        service_request,
+        StaffAttachmentForm(request.POST, request.FILES, prefix="attach"),
+        lambda data: services.service_request_attach(
+            acting_user=request.user,
+            service_request=service_request,
+            files=data["files"],
+            is_internal=data["is_internal"],
+        ),
+        "Files attached.",
+    )
+
+
+# A form posted to the detail page names its action: the view that handles it.
+STAFF_ACTIONS = {"update": staff_request_update, "note": staff_request_note, "attach": staff_request_attach}
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_request_detail(request, pk):
+    action = STAFF_ACTIONS.get(request.POST.get("action")) if request.method == "POST" else None
+    if action is not None:
+        return action(request, pk)
+    return _render_staff_detail(request, _staff_request(request, pk))
 
 
 def _visible_exports(user):

@@ -9,17 +9,17 @@ urlpatterns = [
     # Anyone: report an emergency.
     path("emergencies/report/", views.EmergencyReportView.as_view(), name="api-emergency-report"),
     # Dispatchers (agents, admins): the board, phone entry and the whole record.
-    path("admin/emergencies/", views.AdminEmergencyListView.as_view(), name="api-admin-emergencies"),
-    path(f"admin/emergencies/{ONE}", views.AdminEmergencyDetailView.as_view(), name="api-admin-emergency-detail"),
+    path("admin/emergencies/", views.StaffEmergencyListView.as_view(), name="api-admin-emergencies"),
+    path(f"admin/emergencies/{ONE}", views.StaffEmergencyDetailView.as_view(), name="api-admin-emergency-detail"),
     path(f"admin/emergencies/{ONE}dispatch/", views.DispatchView.as_view(), name="api-admin-emergency-dispatch"),
     path(
         f"admin/emergencies/{ONE}classification/",
         views.ClassificationView.as_view(),
         name="api-admin-emergency-classification",
     ),
-    path(f"admin/emergencies/{ONE}steps/", views.AdminStepView.as_view(), name="api-admin-emergency-steps"),
-    path(f"admin/emergencies/{ONE}records/", views.AdminRecordView.as_view(), name="api-admin-emergency-records"),
-    path(f"admin/emergencies/{ONE}incidents/", views.AdminIncidentView.as_view(), name="api-admin-emergency-incidents"),
+    path(f"admin/emergencies/{ONE}steps/", views.StaffStepView.as_view(), name="api-admin-emergency-steps"),
+    path(f"admin/emergencies/{ONE}records/", views.StaffRecordView.as_view(), name="api-admin-emergency-records"),
+    path(f"admin/emergencies/{ONE}incidents/", views.StaffIncidentView.as_view(), name="api-admin-emergency-incidents"),
     path(
         f"admin/emergencies/{ONE}regulator-notifications/",
         views.RegulatorNotifiedView.as_view(),
@@ -32,7 +32,7 @@ urlpatterns = [
     path(
         f"admin/emergencies/{ONE}miss-reasons/", views.MissReasonView.as_view(), name="api-admin-emergency-miss-reasons"
     ),
-    path(f"admin/emergencies/{ONE}photos/", views.AdminPhotoView.as_view(), name="api-admin-emergency-photos"),
+    path(f"admin/emergencies/{ONE}photos/", views.StaffPhotoView.as_view(), name="api-admin-emergency-photos"),
     # Engineers: the emergencies dispatched to them.
     path("engineer/emergencies/", views.EngineerEmergencyListView.as_view(), name="api-engineer-emergencies"),
     path(

@@ -139,7 +139,7 @@ class StaffEmergencyMixin:
     queryset = Emergency.objects.with_related()
 
 
-class AdminEmergencyListView(StaffEmergencyMixin, generics.ListAPIView):
+class StaffEmergencyListView(StaffEmergencyMixin, generics.ListAPIView):
     """The dispatch board: open emergencies, undispatched first, then by the time left on their clock."""
 
     serializer_class = EmergencyRowSerializer
@@ -193,7 +193,7 @@ def _action_schema(serializer, summary):
     return extend_schema(request=serializer, responses={201: EmergencyEventSerializer}, summary=summary)
 
 
-class AdminEmergencyDetailView(StaffEmergencyMixin, generics.GenericAPIView):
+class StaffEmergencyDetailView(StaffEmergencyMixin, generics.GenericAPIView):
     serializer_class = StaffEmergencyDetailSerializer
 
     @extend_schema(summary="One emergency's whole record (staff)")
@@ -225,7 +225,7 @@ class ClassificationView(StaffEmergencyActionView):
         return services.emergency_override_classification(acting_user=request.user, emergency=emergency, **data)
 
 
-class AdminStepView(StaffEmergencyActionView):
+class StaffStepView(StaffEmergencyActionView):
     serializer_class = input_serializer = StepSerializer
     done = "Step recorded"
 
@@ -237,7 +237,7 @@ class AdminStepView(StaffEmergencyActionView):
         return services.emergency_record_step(acting_user=request.user, emergency=emergency, **data)
 
 
-class AdminRecordView(StaffEmergencyActionView):
+class StaffRecordView(StaffEmergencyActionView):
     serializer_class = input_serializer = RecordSerializer
     done = "Entry recorded"
 
@@ -249,7 +249,7 @@ class AdminRecordView(StaffEmergencyActionView):
         return services.emergency_record(acting_user=request.user, emergency=emergency, **data)
 
 
-class AdminIncidentView(StaffEmergencyActionView):
+class StaffIncidentView(StaffEmergencyActionView):
     serializer_class = input_serializer = IncidentSerializer
     done = "Incident recorded"
 
@@ -326,7 +326,7 @@ _photo_schema = extend_schema(
 )
 
 
-class AdminPhotoView(PhotoMixin, StaffEmergencyActionView):
+class StaffPhotoView(PhotoMixin, StaffEmergencyActionView):
     @_photo_schema
     def post(self, request, emergency_id):
         return super().post(request, emergency_id)

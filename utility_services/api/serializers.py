@@ -141,7 +141,7 @@ class StaffUpdateSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(choices=ServiceRequest.Status.choices, required=False)
     priority = PriorityField(required=False)
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(role__in=[User.Role.AGENT, User.Role.ADMIN], is_active=True),
+        queryset=User.objects.assignable(),
         allow_null=True,
         required=False,
         help_text="The id of an active agent or admin, or null to unassign.",
@@ -283,14 +283,12 @@ class ServiceRequestDetailSerializer(ServiceRequestSerializer):
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, service_request):
         # Customers see their files and the staff's public ones, never internal ones.
-        public = [attachment for attachment in service_request.attachments.all() if not attachment.is_internal]
-        return AttachmentSerializer(public, many=True).data
+        return AttachmentSerializer(service_request.customer_attachments(), many=True).data
 
     @extend_schema_field(EventSerializer(many=True))
     def get_timeline(self, service_request):
         # Customers see public events only: internal notes, priority and assignment stay with staff.
-        public = [event for event in service_request.events.all() if not event.is_internal]
-        return EventSerializer(public, many=True).data
+        return EventSerializer(service_request.customer_timeline(), many=True).data
 
 
 class PersonSerializer(serializers.ModelSerializer):

@@ -27,9 +27,9 @@ from core.responses import envelope
 
 from .. import services
 from ..emergency import safety_notice
+from ..filters import CustomerRequestFilter, StaffRequestFilter
 from ..models import Attachment, ExportJob, RequestEvent, RequestType, ServiceRequest
 from ..reports import csv_rows, request_stats
-from .filters import CustomerRequestFilter, StaffRequestFilter
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -149,7 +149,7 @@ class TrackDetailView(CustomerRequestMixin, generics.GenericAPIView):
     serializer_class = ServiceRequestDetailSerializer
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("events", "attachments")
+        return super().get_queryset().with_public_timeline()
 
     @extend_schema(summary="Get one of my service requests, with its public timeline")
     def get(self, request, request_id):
@@ -267,7 +267,7 @@ class StaffQueueMixin:
     queryset = ServiceRequest.objects.for_staff()
 
 
-class AdminRequestListView(StaffQueueMixin, generics.ListAPIView):
+class StaffRequestListView(StaffQueueMixin, generics.ListAPIView):
     serializer_class = StaffServiceRequestSerializer
     list_message = "Service requests retrieved successfully"
 
@@ -287,7 +287,7 @@ def _export_started(request, job: ExportJob):
     )
 
 
-class AdminRequestExportView(StaffQueueMixin, generics.GenericAPIView):
+class StaffRequestExportView(StaffQueueMixin, generics.GenericAPIView):
     serializer_class = StaffServiceRequestSerializer
 
     @extend_schema(
@@ -323,7 +323,7 @@ class ExportJobMixin:
         return jobs if self.request.user.is_admin else jobs.filter(requested_by=self.request.user)
 
 
-class AdminExportListView(ExportJobMixin, generics.ListAPIView):
+class StaffExportListView(ExportJobMixin, generics.ListAPIView):
     """Start an export of the filtered queue (POST, the queue's filters in the query string); list exports."""
 
     list_message = "Exports retrieved successfully"
@@ -347,13 +347,13 @@ class AdminExportListView(ExportJobMixin, generics.ListAPIView):
         return _export_started(request, job)
 
 
-class AdminExportDetailView(ExportJobMixin, generics.GenericAPIView):
+class StaffExportDetailView(ExportJobMixin, generics.GenericAPIView):
     @extend_schema(summary="One CSV export: its status, and its download_url once ready (staff)")
     def get(self, request, export_id):
         return envelope("Export retrieved successfully", self.get_serializer(self.get_object()).data)
 
 
-class AdminExportDownloadView(ExportJobMixin, generics.GenericAPIView):
+class StaffExportDownloadView(ExportJobMixin, generics.GenericAPIView):
     @extend_schema(
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV file")},
         summary="Download a finished CSV export (staff: its requester, or an admin); 409 until it is ready",
@@ -372,7 +372,7 @@ class AdminExportDownloadView(ExportJobMixin, generics.GenericAPIView):
         return response
 
 
-class AdminStatsView(StaffQueueMixin, generics.GenericAPIView):
+class StaffStatsView(StaffQueueMixin, generics.GenericAPIView):
     serializer_class = StaffServiceRequestSerializer
 
     @extend_schema(
@@ -394,7 +394,7 @@ class StaffRequestMixin:
         )
 
 
-class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
+class StaffRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
     serializer_class = StaffServiceRequestDetailSerializer
 
     def get_queryset(self):
@@ -445,7 +445,7 @@ class AdminRequestDetailView(StaffRequestMixin, generics.GenericAPIView):
         return envelope("Service request deleted successfully")
 
 
-class AdminNoteView(StaffRequestMixin, generics.GenericAPIView):
+class StaffNoteView(StaffRequestMixin, generics.GenericAPIView):
     serializer_class = NoteSerializer
     throttle_scope = "note"
 
@@ -465,7 +465,7 @@ class AdminNoteView(StaffRequestMixin, generics.GenericAPIView):
         return envelope(message, StaffEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
-class AdminAttachmentView(StaffRequestMixin, generics.GenericAPIView):
+class StaffAttachmentView(StaffRequestMixin, generics.GenericAPIView):
     parser_classes = [MultiPartParser]
     pagination_class = None  # answers the new files, not a page
     throttle_scope = "attachment"
@@ -492,7 +492,7 @@ class AdminAttachmentView(StaffRequestMixin, generics.GenericAPIView):
         )
 
 
-class AdminAttachmentDownloadView(generics.GenericAPIView):
+class StaffAttachmentDownloadView(generics.GenericAPIView):
     permission_classes = [IsStaffMember]
 
     @extend_schema(responses=FILE_RESPONSE, summary="Download an attachment (staff)")

@@ -120,7 +120,7 @@ def test_forbidden_transition_applies_none_of_the_other_changes(admin_api):
 
     assert response.status_code == 409
     stored = ServiceRequest.objects.select_related("request_type").get(pk=service_request.pk)
-    assert (stored.status, stored.details, stored.resolution_details, stored.type_of_request) == (
+    assert (stored.status, stored.details, stored.resolution_details, stored.request_type.name) == (
         "Closed",
         "Original",
         "Done",

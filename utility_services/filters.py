@@ -1,4 +1,4 @@
-"""Query-string filters and orderings of the service-request lists and exports."""
+"""Query-string filters and orderings of the service-request lists: the API, the pages and the exports share them."""
 
 import re
 
@@ -10,8 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from core.filters import StrictBooleanFilter
 
-from ..models import OPEN_STATUSES, Priority, RequestType, ServiceRequest
-from ..search import search_requests
+from .models import OPEN_STATUSES, Priority, RequestType, ServiceRequest
+from .search import search_requests
 
 # RFC 3339, as OpenAPI's `date-time` format means it: a date, a time and an offset.
 RFC3339 = re.compile(
