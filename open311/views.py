@@ -63,9 +63,19 @@ class Open311Error(Exception):
 
 
 def _param(params, name: str) -> str:
-    """A parameter's value; as the spec says of optional arguments, empty is the same as absent."""
+    """A text parameter's value, trimmed; as the spec says of optional arguments, empty is the same as absent."""
+    return _raw(params, name).strip()
+
+
+def _raw(params, name: str) -> str:
+    """A typed parameter's value exactly as sent: " 5" or a lone form feed is no number or date
+    (the published schema says so), so it is refused rather than trimmed into one or into nothing."""
     value = params.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
+    return value if isinstance(value, str) else ""
+
+
+# A JSON Schema number as text: what float() takes beyond it ("1_0", " 5", "nan") is refused.
+NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
 
 def _list(params, name: str) -> list[str]:
@@ -77,7 +87,7 @@ def _list(params, name: str) -> list[str]:
 
 
 def _datetime(params, name: str, errors: list[str]) -> datetime | None:
-    value = _param(params, name)
+    value = _raw(params, name)
     if not value:
         return None
     try:
@@ -114,10 +124,10 @@ def _page(params, errors: list[str]) -> tuple[int, int]:
     """The page/page_size extension: pages from 1, at most 1,000 items (the spec's default volume)."""
     numbers = {}
     for name, default, maximum in (("page", 1, 10**6), ("page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)):
-        value = _param(params, name)
+        value = _raw(params, name)
         if not value:
             numbers[name] = default
-        elif not value.isdigit() or not 1 <= int(value) <= maximum:
+        elif not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= maximum:
             errors.append(f"{name} must be a whole number from 1 to {maximum}.")
             numbers[name] = default
         else:
@@ -126,13 +136,10 @@ def _page(params, errors: list[str]) -> tuple[int, int]:
 
 
 def _float(params, name: str, low: float, high: float, errors: list[str]) -> float | None:
-    value = _param(params, name)
+    value = _raw(params, name)
     if not value:
         return None
-    try:
-        number = float(value)
-    except ValueError:
-        number = None
+    number = float(value) if NUMBER.fullmatch(value) else None
     if number is None or not low <= number <= high:  # NaN fails both comparisons
         errors.append(f"{name} must be a number of WGS84 degrees from {low:g} to {high:g}.")
         return None
@@ -313,7 +320,7 @@ class RequestsView(Open311View):
         longitude = _float(params, "long", -180, 180, errors)
         address_string = _limited(params, "address_string", 300, errors)
         address_id = _limited(params, "address_id", 100, errors)
-        lat_given, long_given = bool(_param(params, "lat")), bool(_param(params, "long"))
+        lat_given, long_given = bool(_raw(params, "lat")), bool(_raw(params, "long"))
         if lat_given != long_given:
             errors.append("lat and long must be sent together.")
         if not (lat_given or long_given or address_string or address_id):

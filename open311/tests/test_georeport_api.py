@@ -766,3 +766,14 @@ def test_a_window_at_the_end_of_the_calendar_is_a_400_not_a_500(open311, resourc
     response = open311.get(resource, {name: value})
     assert response.status_code == 400
     assert "90-day span" in response.json()[0]["description"]
+
+
+@pytest.mark.parametrize(
+    "argument", ["page_size=\x0c", "page_size= 5", "page=\uff15", "start_date= 2024-01-01T00:00:00Z"]
+)
+def test_a_typed_argument_is_not_trimmed_into_a_value(open311, argument):
+    # Found by the in-suite fuzz: a lone form feed for page_size was trimmed into "absent".
+    name, value = argument.split("=", 1)
+    response = open311.get("requests.json", {name: value})
+    assert response.status_code == 400
+    assert name in response.json()[0]["description"]
