@@ -8,6 +8,8 @@ Not a timing test: counts only.
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from utility_services.models import RequestType, ServiceRequest
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 # endpoint: (method, path, body, expected queries, who)
 ENDPOINTS = {
-    # session, user, count, the page's ids, the page's rows
+    # session, user, the page's ids (and one more), the count (only when there is a next page), the page's rows
     "track list": ("get", "/api/track/", None, 5, "customer"),
     # session, user, the request (+type), its events, its attachments
     "track detail": ("get", "/api/track/{own}/", None, 5, "customer"),
@@ -54,19 +56,21 @@ def _data(scale, customer, agent):
 
 @pytest.mark.parametrize("name", ENDPOINTS)
 @pytest.mark.parametrize("scale", [3, 30])
-def test_query_count_is_fixed_whatever_the_data_size(
-    name, scale, customer, agent, customer_api, agent_api, django_assert_num_queries
-):
+def test_query_count_is_fixed_whatever_the_data_size(name, scale, customer, agent, customer_api, agent_api):
     _data(scale, customer, agent)
     method, path, body, expected, who = ENDPOINTS[name]
     client = customer_api if who == "customer" else agent_api
     own = customer.service_requests.order_by("id").first()
     path = path.format(own=own.pk, any=own.pk)
 
-    with django_assert_num_queries(expected):
+    with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(path, body)
 
     assert response.status_code == 200, response.content
+    pagination = response.json()["pagination"] if name not in ("track detail", "staff detail", "stats") else None
+    if pagination is not None and pagination["next"] is None:
+        expected -= 1  # the page ends the list: it is its own count, no COUNT query
+    assert len(queries) == expected, "\n".join(query["sql"][:150] for query in queries)
 
 
 @pytest.mark.parametrize("scale", [3, 30])
