@@ -4,6 +4,7 @@
 Every variable is documented in `.env.example`.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,8 +15,11 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-# A `.env` file is optional; real environment variables win over it.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A `.env` file is optional; real environment variables win over it. ENV_FILE names another file,
+# or none when empty (benchmarks/run.py: its servers run on its own settings, whatever .env says).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
