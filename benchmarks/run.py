@@ -631,19 +631,19 @@ def report(scale, summary, memory, burst, engine, args):
     )
 
 
-def chart(by_scale, path):
-    """A PNG: each endpoint's req/s as a share of the ceiling's (median of the rounds), per scale."""
+def chart(series: dict[str, dict], path):
+    """A PNG: each endpoint's req/s as a share of the ceiling's (median of the rounds), one bar per series."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    names = [n for n in next(iter(by_scale.values())) if n != "ceiling"]
-    width = 0.8 / len(by_scale)
+    names = [n for n in next(iter(series.values())) if n != "ceiling"]
+    width = 0.8 / len(series)
     figure, axes = pyplot.subplots(figsize=(11, 5.5))
-    for k, (scale, summary) in enumerate(sorted(by_scale.items())):
-        xs = [i + (k - (len(by_scale) - 1) / 2) * width for i in range(len(names))]
-        axes.bar(xs, [summary[n]["share"] if n in summary else 0 for n in names], width, label=f"{scale:,} requests")
+    for k, (label, summary) in enumerate(series.items()):
+        xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(names))]
+        axes.bar(xs, [summary[n]["share"] if n in summary else 0 for n in names], width, label=label)
     axes.axhline(0.5, color="green", linestyle="--", linewidth=1, label="read target (0.5)")
     axes.axhline(0.33, color="orange", linestyle=":", linewidth=1, label="write target (0.33)")
     axes.set_xticks(range(len(names)), names, rotation=35, ha="right")
@@ -670,6 +670,10 @@ def main():
     parser.add_argument("--json", help="append each scale's figures to this JSON file")
     parser.add_argument("--label", default="", help="a name for this run in the JSON file (e.g. before, after)")
     parser.add_argument("--chart", help="write a PNG chart of each endpoint's share of the ceiling here")
+    parser.add_argument(
+        "--chart-from",
+        help="only draw --chart from the runs saved in this --json file (one series per label and scale)",
+    )
     parser.add_argument("--profile", help="after the rounds, write py-spy flame graphs (SVG) into this folder")
     parser.add_argument(
         "--profile-phases",
@@ -685,6 +689,10 @@ def main():
     )
     parser.add_argument("--profile-seconds", type=float, default=8.0)
     args = parser.parse_args()
+    if args.chart_from:
+        saved = json.loads(Path(args.chart_from).read_text())
+        chart({f"{run['label'] or 'run'}, {run['scale']:,} requests": run["results"] for run in saved}, args.chart)
+        return 0
     ONLY_PHASES.update(args.phases)
     base_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -706,7 +714,7 @@ def main():
             if b:
                 print(f"{phase_name:<26}{b['p95'] / a['p95']:>11.2f}{b['rps'] / a['rps']:>13.2f}")
     if args.chart:
-        chart(by_scale, args.chart)
+        chart({f"{scale:,} requests": summary for scale, summary in sorted(by_scale.items())}, args.chart)
     return 0
 
 
