@@ -131,12 +131,11 @@ class EnvelopePagination(PageNumberPagination):
         paginator = self.django_paginator_class(queryset.values_list("pk", flat=True), page_size)
         try:  # as Paginator.validate_number, without its COUNT
             number = int(number)
+            problem = _("That page number is less than 1") if number < 1 else None
         except (TypeError, ValueError):
-            number = 0
-        if number < 1:
-            raise NotFound(
-                self.invalid_page_message.format(page_number=number, message=_("That page number is not an integer"))
-            )
+            problem = _("That page number is not an integer")
+        if problem:
+            raise NotFound(self.invalid_page_message.format(page_number=number, message=problem))
         offset = (number - 1) * page_size
         # Past the count limit (only the first pages are reachable), or past the end of the list.
         past_the_end = NotFound(
