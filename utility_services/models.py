@@ -316,7 +316,9 @@ class ServiceRequest(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-id"]
         indexes = [
-            models.Index(fields=["customer", "-submitted_at"], name="sr_customer_submitted"),
+            # With -id: the newest-first tie-break is read from the index, not sorted (a filesort of
+            # every request of a customer with 10,000 of them, for a page of 20).
+            models.Index(fields=["customer", "-submitted_at", "-id"], name="sr_customer_newest"),
             models.Index(fields=["status", "-submitted_at"], name="sr_status_submitted"),
             models.Index(fields=["request_type", "-submitted_at"], name="sr_type_submitted"),
             models.Index(fields=["-submitted_at", "-id"], name="sr_submitted"),

@@ -51,4 +51,10 @@ class Migration(migrations.Migration):
             model_name="servicerequest",
             index=models.Index(fields=["urgency", "due_at"], name="sr_urgency_due"),
         ),
+        # The new index first: on MySQL the customer foreign key needs one to stay.
+        migrations.AddIndex(
+            model_name="servicerequest",
+            index=models.Index(fields=["customer", "-submitted_at", "-id"], name="sr_customer_newest"),
+        ),
+        migrations.RemoveIndex(model_name="servicerequest", name="sr_customer_submitted"),
     ]
