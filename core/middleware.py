@@ -51,28 +51,6 @@ class ApiErrorEnvelopeMiddleware:
         return response
 
 
-class QueryCountMiddleware:
-    """Benchmarks only (BENCHMARK=True): report the SQL queries of each request in X-DB-Queries."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        from django.db import connection
-
-        count = 0
-
-        def counter(execute, sql, params, many, context):
-            nonlocal count
-            count += 1
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(counter):
-            response = self.get_response(request)
-        response["X-DB-Queries"] = str(count)
-        return response
-
-
 class RequestSizeLimitMiddleware:
     """Refuse oversized bodies (413) before anything reads them.
 

@@ -26,6 +26,6 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK:
-    from utility_services.benchmark import ceiling
+    from benchmarks.views import ceiling
 
     urlpatterns.insert(0, path("benchmark/ceiling/", ceiling, name="benchmark-ceiling"))

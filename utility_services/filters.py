@@ -126,7 +126,8 @@ class StaffRequestFilter(CustomerRequestFilter):
     ordering = QueueOrderingFilter(
         fields=["priority", "due_at", "submitted_at", "updated_at"],
         label="Sort by",
-        help_text="Default: emergencies first, then newest first.",
+        help_text="Default: open emergencies, then overdue, then other open requests, settled ones last; "
+        "within each, highest priority first, then newest first.",
     )
 
     def filter_priority(self, queryset, name, labels):

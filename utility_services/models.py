@@ -191,29 +191,54 @@ def generate_reference() -> str:
     return random_code("SR")
 
 
+class Urgency(models.IntegerChoices):
+    """Where a request stands in the staff queue's default order: lower comes first.
+
+    Stored on the request (`ServiceRequest.urgency`, indexed with the order's other keys) so
+    the queue's first page is an index walk at any size. `ServiceRequest.save()` keeps it in
+    step with status, priority and due time; being past the due time is a matter of the clock,
+    so the periodic job `mark_overdue_requests` moves open requests to OVERDUE when their due
+    time passes (every minute, see CELERY_BEAT_SCHEDULE).
+    """
+
+    EMERGENCY = 0, "Open emergency"
+    OVERDUE = 1, "Open, past its due time"
+    OPEN = 2, "Open"
+    SETTLED = 3, "Resolved, closed or cancelled"
+
+
+def urgency_of(status: str, priority: int, due_at, now=None) -> int:
+    """The urgency a request with these values has now (see `Urgency`)."""
+    if status not in OPEN_STATUSES:
+        return Urgency.SETTLED
+    if priority == Priority.EMERGENCY:
+        return Urgency.EMERGENCY
+    if due_at is not None and due_at < (now or timezone.now()):
+        return Urgency.OVERDUE
+    return Urgency.OPEN
+
+
+# The staff queue's default order, for the API's list and the staff page alike: open emergencies,
+# then overdue requests, then the other open ones, settled ones last; within each, highest
+# priority first, then newest first. Backed by the `sr_urgency_queue` index.
+QUEUE_ORDER = ("urgency", "-priority", "-submitted_at", "-id")
+
+
 class ServiceRequestQuerySet(models.QuerySet):
     def for_customer(self, user):
         """Requests the given customer submitted, newest first."""
         return self.filter(customer=user).select_related("request_type").newest_first()
 
     def for_staff(self):
-        """Every request, with what staff lists show: emergencies first, then newest first."""
-        return self.select_related("request_type", "customer", "assignee").order_by("-priority", "-submitted_at", "-id")
+        """Every request, with what staff lists show, in the queue's default order (`QUEUE_ORDER`)."""
+        return self.select_related("request_type", "customer", "assignee").queue_order()
 
     def newest_first(self):
         return self.order_by("-submitted_at", "-id")
 
-    def queue_order(self, now=None):
-        """The staff console's default: emergencies, then overdue, then by priority, oldest due first."""
-        now = now or timezone.now()
-        urgency = models.Case(
-            models.When(status__in=OPEN_STATUSES, priority=Priority.EMERGENCY, then=models.Value(0)),
-            models.When(status__in=OPEN_STATUSES, due_at__lt=now, then=models.Value(1)),
-            models.When(status__in=OPEN_STATUSES, then=models.Value(2)),
-            default=models.Value(3),
-            output_field=models.IntegerField(),
-        )
-        return self.alias(urgency=urgency).order_by("urgency", "-priority", "due_at", "id")
+    def queue_order(self):
+        """The staff queue's default order (`QUEUE_ORDER`): emergencies, overdue, open, settled."""
+        return self.order_by(*QUEUE_ORDER)
 
     def with_public_timeline(self):
         """Prefetch what the customer may see of each request: `public_events` and `public_attachments`."""
@@ -228,6 +253,10 @@ class ServiceRequestQuerySet(models.QuerySet):
     def overdue(self, now=None):
         """Open requests past their due time."""
         return self.open().filter(due_at__lt=now or timezone.now())
+
+    def mark_overdue(self, now=None) -> int:
+        """Move open requests whose due time has passed to `Urgency.OVERDUE`; return how many."""
+        return self.filter(urgency=Urgency.OPEN, due_at__lt=now or timezone.now()).update(urgency=Urgency.OVERDUE)
 
 
 class ServiceRequest(models.Model):
@@ -282,6 +311,11 @@ class ServiceRequest(models.Model):
         default=timezone.now, help_text="Last change of any kind, internal ones included (staff ETags)."
     )
     due_at = models.DateTimeField()
+    # Kept by save() and the periodic `mark_overdue_requests`; the database default lets a row
+    # inserted by raw SQL (a bulk import) start as open.
+    urgency = models.PositiveSmallIntegerField(
+        choices=Urgency.choices, default=Urgency.OPEN, db_default=Urgency.OPEN, editable=False
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -291,11 +325,16 @@ class ServiceRequest(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-id"]
         indexes = [
-            models.Index(fields=["customer", "-submitted_at"], name="sr_customer_submitted"),
+            # With -id: the newest-first tie-break is read from the index, not sorted (a filesort of
+            # every request of a customer with 10,000 of them, for a page of 20).
+            models.Index(fields=["customer", "-submitted_at", "-id"], name="sr_customer_newest"),
             models.Index(fields=["status", "-submitted_at"], name="sr_status_submitted"),
             models.Index(fields=["request_type", "-submitted_at"], name="sr_type_submitted"),
             models.Index(fields=["-submitted_at", "-id"], name="sr_submitted"),
             models.Index(fields=["-priority", "-submitted_at", "-id"], name="sr_queue"),
+            # The staff queue's default order (QUEUE_ORDER), and the job that marks requests overdue.
+            models.Index(fields=["urgency", "-priority", "-submitted_at", "-id"], name="sr_urgency_queue"),
+            models.Index(fields=["urgency", "due_at"], name="sr_urgency_due"),
             models.Index(fields=["assignee", "status"], name="sr_assignee_status"),
             models.Index(fields=["status", "due_at"], name="sr_status_due"),
             models.Index(fields=["-updated_at"], name="sr_updated"),
@@ -338,6 +377,17 @@ class ServiceRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.request_type} ({self.status})"
+
+    # What the stored urgency follows: a save that writes any of them writes it too.
+    URGENCY_INPUTS = frozenset({"status", "priority", "due_at"})
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or self.URGENCY_INPUTS.intersection(update_fields):
+            self.urgency = urgency_of(self.status, self.priority, self.due_at)
+            if update_fields is not None and "urgency" not in update_fields:
+                kwargs["update_fields"] = [*update_fields, "urgency"]
+        super().save(*args, **kwargs)
 
     def touch(self, *, public: bool) -> list[str]:
         """Record that the request changed now; return the fields to add to `save(update_fields=...)`.

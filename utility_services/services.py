@@ -47,7 +47,7 @@ Kind = RequestEvent.Kind
 _UNSET = object()
 
 
-def _record(
+def _event(
     service_request: ServiceRequest,
     kind: str,
     actor: User | None,
@@ -58,8 +58,8 @@ def _record(
     new="",
     body: str = "",
 ) -> RequestEvent:
-    """Append an event to the request's timeline."""
-    return RequestEvent.objects.create(
+    """A timeline entry for the request, not yet saved (`_record` saves one; several go in one INSERT)."""
+    return RequestEvent(
         service_request=service_request,
         request_reference=service_request.reference,
         kind=kind,
@@ -71,6 +71,13 @@ def _record(
         new_value="" if new is None else str(new),
         body=body,
     )
+
+
+def _record(service_request: ServiceRequest, kind: str, actor: User | None, **fields) -> RequestEvent:
+    """Append an event to the request's timeline."""
+    event = _event(service_request, kind, actor, **fields)
+    event.save(force_insert=True)
+    return event
 
 
 def access_service_request(
@@ -154,8 +161,10 @@ def _store_attachments(
     actor: User,
     *,
     is_internal: bool = False,
+    events: list[RequestEvent] | None = None,
 ) -> list[Attachment]:
-    stored = []
+    """Store the files and their timeline events; with `events`, add the events to it for the caller to insert."""
+    stored, added = [], []
     for upload, content_type in zip(uploads, content_types, strict=True):
         attachment = Attachment(
             service_request=service_request,
@@ -171,24 +180,18 @@ def _store_attachments(
         on_rollback(partial(attachment.file.storage.delete, attachment.file.name))
         stored.append(attachment)
         attachment.save()
-        _record(service_request, Kind.ATTACHMENT, actor, is_internal=is_internal, new=attachment.original_name)
+        added.append(
+            _event(service_request, Kind.ATTACHMENT, actor, is_internal=is_internal, new=attachment.original_name)
+        )
+    if events is None:
+        RequestEvent.objects.bulk_create(added)
+    else:
+        events += added
     return stored
 
 
-def _insert_with_unique_reference(service_request: ServiceRequest, attempts: int = 3) -> None:
-    """Insert, drawing a new reference in the (one in 10^11) case the random one is taken."""
-    for attempt in range(attempts):
-        try:
-            with transaction.atomic():
-                service_request.save(force_insert=True)
-            return
-        except IntegrityError:
-            if (
-                attempt == attempts - 1
-                or not ServiceRequest.objects.filter(reference=service_request.reference).exists()
-            ):
-                raise
-            service_request.reference = generate_reference()
+class _ReferenceTaken(Exception):
+    """The random reference drawn for a new request is already used (one chance in 10^11)."""
 
 
 def validate_position(latitude: float | None, longitude: float | None) -> None:
@@ -205,7 +208,6 @@ def validate_position(latitude: float | None, longitude: float | None) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
 def service_request_submit(
     *,
     customer: User | None,
@@ -235,6 +237,57 @@ def service_request_submit(
     `emergencies.services.EmergencyReport`) when given. `entered_by` is the staff member
     who typed in a phoned-in report (the timeline's actor).
     """
+    arguments = dict(
+        customer=customer,
+        request_type=request_type,
+        details=details,
+        files=files,
+        channel=channel,
+        address=address,
+        postcode=postcode,
+        latitude=latitude,
+        longitude=longitude,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        emergency_report=emergency_report,
+        entered_by=entered_by,
+        attributes=attributes,
+    )
+    reference = generate_reference()
+    for attempt in range(3):
+        try:
+            # The whole submission in one transaction (a savepoint inside a caller's): when the reference
+            # is taken, it rolls back and runs again with a new one. No savepoint around the INSERT alone,
+            # so a submission costs two statements fewer.
+            with transaction.atomic():
+                return _submit(reference=reference, **arguments)
+        except IntegrityError:
+            if attempt == 2 or not ServiceRequest.objects.filter(reference=reference).exists():
+                raise
+            reference = generate_reference()
+    raise AssertionError("unreachable")
+
+
+def _submit(
+    *,
+    reference: str,
+    customer: User | None,
+    request_type: RequestType,
+    details: str,
+    files: list[UploadedFile],
+    channel: str,
+    address: str | None,
+    postcode: str,
+    latitude: float | None,
+    longitude: float | None,
+    contact_name: str,
+    contact_email: str,
+    contact_phone: str,
+    emergency_report,
+    entered_by: User | None,
+    attributes: Mapping | None,
+) -> ServiceRequest:
     if customer is not None and not (customer.is_authenticated and customer.is_active):
         raise Forbidden("Only an active account can submit a request.")
     validate_request_type(request_type)
@@ -246,6 +299,7 @@ def service_request_submit(
     if address is None:
         address = customer.address if customer is not None else ""
     service_request = ServiceRequest(
+        reference=reference,
         customer=customer,
         request_type=request_type,
         details=details,
@@ -266,15 +320,19 @@ def service_request_submit(
     service_request.full_clean(
         exclude=["customer", "request_type", "assignee"], validate_unique=False, validate_constraints=False
     )
-    _insert_with_unique_reference(service_request)
+    service_request.save(force_insert=True)
     search.index_requests([service_request], new=True)
-    _record(service_request, Kind.SUBMITTED, entered_by or customer, new=Status.PENDING)
-    _store_attachments(service_request, files, content_types, customer)
+    events = [_event(service_request, Kind.SUBMITTED, entered_by or customer, new=Status.PENDING)]
+    attachments = _store_attachments(service_request, files, content_types, customer, events=events)
+    RequestEvent.objects.bulk_create(events)  # the timeline in one INSERT
     if request_type.is_emergency:
         emergency_services.emergency_open(
             service_request=service_request, report=emergency_report, entered_by=entered_by
         )
         _alert_emergency(service_request)
+    elif all(event.pk for event in events):
+        # The timeline and files are what this call wrote: the caller's response needs no query for them.
+        service_request._prefetched_objects_cache = {"events": events, "attachments": attachments}
     return service_request
 
 

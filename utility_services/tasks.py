@@ -1,8 +1,9 @@
-"""Tasks of the service-request app: exports and the periodic SLA escalation."""
+"""Tasks of the service-request app: exports, the periodic SLA escalation, and the queue's overdue marks."""
 
 from celery import shared_task
 
 from . import escalation, exports
+from .models import ServiceRequest
 
 
 @shared_task(acks_late=True)
@@ -29,3 +30,9 @@ def purge_expired_exports() -> int:
 def escalate_overdue_requests() -> int:
     """Alert about requests past their due time, once per stage (see escalation.py)."""
     return escalation.escalate_overdue_requests()
+
+
+@shared_task(acks_late=True)
+def mark_overdue_requests() -> int:
+    """Move open requests whose due time has passed up the staff queue (`Urgency.OVERDUE`)."""
+    return ServiceRequest.objects.mark_overdue()

@@ -336,9 +336,8 @@ def staff_required(view):
 def staff_queue(request):
     queryset = ServiceRequest.objects.for_staff()
     filterset = _for_page(StaffRequestFilter(request.GET or None, queryset=queryset, request=request))
+    # Unless a sort is chosen, the queue's one default order (`QUEUE_ORDER`, from for_staff()).
     results = _filtered(filterset, queryset)
-    if not (filterset.is_bound and filterset.form.cleaned_data.get("ordering")):
-        results = results.queue_order()
     page, querystring = _page(request, results)
     return render(
         request,

@@ -4,6 +4,7 @@
 Every variable is documented in `.env.example`.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,8 +15,11 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-# A `.env` file is optional; real environment variables win over it.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A `.env` file is optional; real environment variables win over it. ENV_FILE names another file,
+# or none when empty (benchmarks/run.py: its servers run on its own settings, whatever .env says).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -54,6 +58,7 @@ INSTALLED_APPS = [
     "utility_services",
     "emergencies",
     "open311",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
@@ -214,7 +219,7 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 # Benchmarks only: count SQL queries per request (X-DB-Queries) and mount the ceiling view.
 BENCHMARK = env.bool("BENCHMARK", default=False)
 if BENCHMARK:
-    MIDDLEWARE.insert(0, "core.middleware.QueryCountMiddleware")
+    MIDDLEWARE.insert(0, "benchmarks.middleware.QueryCountMiddleware")
 
 # Abuse limits. Behind a reverse proxy, set TRUSTED_PROXY_COUNT to the number of proxies
 # that append to X-Forwarded-For; otherwise every client shares the proxy's address.
@@ -325,6 +330,9 @@ SPECTACULAR_SETTINGS = {
 
 # Lists count at most this many matching rows (see core.pagination.CappedCountPaginator).
 PAGINATION_COUNT_LIMIT = env.int("PAGINATION_COUNT_LIMIT", default=10000)
+# ... and, when there is a next page, at most this many rows past the page's start (a page that
+# ends the list is counted from its own rows, with no COUNT query at all).
+PAGINATION_COUNT_AHEAD = env.int("PAGINATION_COUNT_AHEAD", default=1000)
 # ... and a search's matches at most this many.
 SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=200)
 # A search word matching more requests than this is checked row by row, not by the full-text
@@ -461,6 +469,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "escalate-emergencies": {"task": "emergencies.tasks.escalate_emergencies", "schedule": 60.0},
     "escalate-overdue-requests": {"task": "utility_services.tasks.escalate_overdue_requests", "schedule": 60.0},
+    # The staff queue's stored order (ServiceRequest.urgency) puts overdue requests first.
+    "mark-overdue-requests": {"task": "utility_services.tasks.mark_overdue_requests", "schedule": 60.0},
     "retry-unsent-emails": {"task": "jobs.tasks.retry_unsent_emails", "schedule": 60.0},
     "restart-stalled-exports": {"task": "utility_services.tasks.restart_stalled_exports", "schedule": 300.0},
     "purge-expired-records": {"task": "jobs.tasks.purge_expired_records", "schedule": 3600.0},

@@ -47,6 +47,8 @@ from .serializers import (
     StaffServiceRequestSerializer,
     StaffUpdateSerializer,
     SubmitSerializer,
+    staff_rows,
+    track_rows,
 )
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,16 @@ FILE_RESPONSE = {
     (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file")
     for content_type in Attachment.ContentType.values
 }
+
+
+class PlainRowsListMixin:
+    """A list whose rows are built as plain dicts by `rows` (the serializer still describes the schema)."""
+
+    rows = None  # (requests) -> list[dict], exactly what serializer_class(many=True) writes
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(type(self).rows(page))
 
 
 def _parse(serializer_class, request):
@@ -133,10 +145,11 @@ class CustomerRequestMixin:
         )
 
 
-class TrackListView(CustomerRequestMixin, generics.ListAPIView):
+class TrackListView(CustomerRequestMixin, PlainRowsListMixin, generics.ListAPIView):
     """The caller's own requests, newest first."""
 
     serializer_class = ServiceRequestSerializer
+    rows = track_rows
     filterset_class = CustomerRequestFilter
     list_message = "Service requests retrieved successfully"
 
@@ -267,8 +280,9 @@ class StaffQueueMixin:
     queryset = ServiceRequest.objects.for_staff()
 
 
-class StaffRequestListView(StaffQueueMixin, generics.ListAPIView):
+class StaffRequestListView(StaffQueueMixin, PlainRowsListMixin, generics.ListAPIView):
     serializer_class = StaffServiceRequestSerializer
+    rows = staff_rows
     list_message = "Service requests retrieved successfully"
 
     @extend_schema(summary="The staff queue: all service requests, emergencies first (staff)")

@@ -8,6 +8,8 @@ Not a timing test: counts only.
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from utility_services.models import RequestType, ServiceRequest
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 # endpoint: (method, path, body, expected queries, who)
 ENDPOINTS = {
-    # session, user, count, the page's ids, the page's rows
+    # session, user, the page's ids (and one more), the count (only when there is a next page), the page's rows
     "track list": ("get", "/api/track/", None, 5, "customer"),
     # session, user, the request (+type), its events, its attachments
     "track detail": ("get", "/api/track/{own}/", None, 5, "customer"),
@@ -54,19 +56,21 @@ def _data(scale, customer, agent):
 
 @pytest.mark.parametrize("name", ENDPOINTS)
 @pytest.mark.parametrize("scale", [3, 30])
-def test_query_count_is_fixed_whatever_the_data_size(
-    name, scale, customer, agent, customer_api, agent_api, django_assert_num_queries
-):
+def test_query_count_is_fixed_whatever_the_data_size(name, scale, customer, agent, customer_api, agent_api):
     _data(scale, customer, agent)
     method, path, body, expected, who = ENDPOINTS[name]
     client = customer_api if who == "customer" else agent_api
     own = customer.service_requests.order_by("id").first()
     path = path.format(own=own.pk, any=own.pk)
 
-    with django_assert_num_queries(expected):
+    with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(path, body)
 
     assert response.status_code == 200, response.content
+    pagination = response.json()["pagination"] if name not in ("track detail", "staff detail", "stats") else None
+    if pagination is not None and pagination["next"] is None:
+        expected -= 1  # the page ends the list: it is its own count, no COUNT query
+    assert len(queries) == expected, "\n".join(query["sql"][:150] for query in queries)
 
 
 @pytest.mark.parametrize("scale", [3, 30])
@@ -74,9 +78,9 @@ def test_write_query_counts_are_fixed(scale, customer, agent, customer_api, agen
     _data(scale, customer, agent)
     target = customer.service_requests.order_by("id").first()
 
-    # session, user, the type catalogue, the type's questions, savepoints around the insert (its reference is
-    # retried on a clash), the request, its search document, its 'submitted' event, then the response's events
-    # and files.
+    # session, user, the type catalogue, savepoint (the test's transaction is open: the submission retries
+    # inside it when its reference clashes), the type's questions, the request, its search document, its
+    # timeline (one INSERT), release. The response's events and files are what was just written: no query.
     with django_assert_num_queries(SUBMIT_QUERIES):
         response = customer_api.post("/api/submit/", {"type_of_request": "Maintenance", "details": "Meter noise"})
     assert response.status_code == 201
@@ -94,6 +98,6 @@ def test_write_query_counts_are_fixed(scale, customer, agent, customer_api, agen
     assert response.status_code == 200
 
 
-SUBMIT_QUERIES = 13
+SUBMIT_QUERIES = 9
 UPDATE_QUERIES = 11
 LOGIN_QUERIES = 15

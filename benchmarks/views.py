@@ -7,7 +7,7 @@ stack allows, so each real endpoint's throughput can be stated as a fraction of 
 
 from django.http import JsonResponse
 
-from .models import ServiceRequest
+from utility_services.models import ServiceRequest
 
 
 def ceiling(request):

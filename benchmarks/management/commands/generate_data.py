@@ -1,6 +1,6 @@
 """Generate realistic service-desk data at a chosen scale, fast, for benchmarks.
 
-    manage.py generate_data --requests 1000000
+    manage.py generate_data --requests 1000000 --track-customers 20 10000
 
 Customers, agents, requests of every type and status spread over three years, their
 timeline events, assignments and search documents, with a fixed random seed (the same
@@ -27,10 +27,11 @@ from utility_services.models import (
     RequestSearchDocument,
     RequestType,
     ServiceRequest,
+    urgency_of,
 )
 from utility_services.search import document_of
 
-BENCH_PASSWORD = "bench-Gas-Passw0rd!"  # noqa: S105 -- benchmark accounts only, documented
+BENCH_PASSWORD = "bench-Gas-Passw0rd!"
 Status = ServiceRequest.Status
 
 FIRST_NAMES = [
@@ -130,6 +131,14 @@ class Command(BaseCommand):
         parser.add_argument("--agents", type=int, default=40)
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--batch", type=int, default=5_000)
+        parser.add_argument(
+            "--track-customers",
+            type=int,
+            nargs="*",
+            default=[],
+            help="also make one customer with exactly this many requests each, named bench-track<N> "
+            "(the benchmark's full pages; added to --requests)",
+        )
 
     def handle(self, *args, **options):
         if User.objects.filter(username__startswith="bench-").exists():
@@ -145,6 +154,9 @@ class Command(BaseCommand):
         agents = self._users("agent", options["agents"], password, User.Role.AGENT)
         customers = self._users("c", n_customers, password, User.Role.CUSTOMER)
         self._requests(n_requests, customers, agents)
+        for size in options["track_customers"]:
+            [customer] = self._users(f"track{size}", 1, password, User.Role.CUSTOMER, numbered=False)
+            self._requests(size, [customer], agents)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for sql in self.ops.sequence_reset_sql(no_style(), [User, ServiceRequest]):
@@ -167,7 +179,7 @@ class Command(BaseCommand):
         placeholders = ", ".join(["%s"] * len(columns))
         with connection.cursor() as cursor:
             # Table and column names come from our models, values are parameters.
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
 
     def _code(self, prefix, used):
         while True:
@@ -184,7 +196,7 @@ class Command(BaseCommand):
     # --- tables ----------------------------------------------------------------------
 
     @transaction.atomic
-    def _users(self, kind, count, password, role):
+    def _users(self, kind, count, password, role, *, numbered=True):
         start = self._next_id(User)
         used = set(User.objects.values_list("customer_id", flat=True))
         columns = [
@@ -207,7 +219,7 @@ class Command(BaseCommand):
             for i in range(chunk_start, min(count, chunk_start + self.batch)):
                 pk = start + i
                 name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
-                username = f"bench-{kind}{i}"
+                username = f"bench-{kind}{i}" if numbered else f"bench-{kind}"
                 joined = self.now - timedelta(days=self.rng.uniform(30, 2000))
                 customer_id = self._code("GU", used)
                 address = f"{self.rng.randrange(1, 300)} {self.rng.choice(STREETS)} Road"
@@ -263,6 +275,7 @@ class Command(BaseCommand):
             "contact_email",
             "contact_phone",
             "attributes",
+            "urgency",
         ]
         event_columns = [
             "service_request_id",
@@ -341,6 +354,7 @@ class Command(BaseCommand):
             "",
             "",
             "{}",  # no answers to the type's questions
+            urgency_of(status, priority, due, self.now),
         )
 
         def event(kind, actor, when, *, internal=False, field="", old="", new=""):
