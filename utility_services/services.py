@@ -333,6 +333,9 @@ def _submit(
     elif all(event.pk for event in events):
         # The timeline and files are what this call wrote: the caller's response needs no query for them.
         service_request._prefetched_objects_cache = {"events": events, "attachments": attachments}
+        # ...and so is what its customer may see of them (`customer_timeline()`, the public() rule).
+        service_request.public_events = [event for event in events if not event.is_internal]
+        service_request.public_attachments = [attachment for attachment in attachments if not attachment.is_internal]
     return service_request
 
 
