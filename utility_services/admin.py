@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin import AuditTrailAdmin
-from core.concurrency import version_of
+from core.api.concurrency import version_of
 from core.exceptions import Conflict
 from emergencies.models import Emergency
 

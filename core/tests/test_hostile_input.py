@@ -9,7 +9,7 @@ import logging
 import pytest
 from django.test import Client
 
-from core.renderers import JSONRenderer
+from core.api.renderers import JSONRenderer
 from utility_services.models import RequestEvent, ServiceRequest
 from utility_services.tests.factories import ServiceRequestFactory
 

@@ -57,18 +57,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "core.observability.RequestIdMiddleware",
-    "core.middleware.RequestSizeLimitMiddleware",
+    "core.ops.observability.RequestIdMiddleware",
+    "core.ops.limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.middleware.ApiErrorEnvelopeMiddleware",
+    "core.api.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check: every POST to a login, register or reset form counts.
-    "core.throttling.CredentialRateLimitMiddleware",
+    "core.api.throttling.CredentialRateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "core.middleware.PrivateNoStoreMiddleware",
+    "core.ops.caching.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -214,7 +214,7 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 # Benchmarks only: count SQL queries per request (X-DB-Queries) and mount the ceiling view.
 BENCHMARK = env.bool("BENCHMARK", default=False)
 if BENCHMARK:
-    MIDDLEWARE.insert(0, "core.middleware.QueryCountMiddleware")
+    MIDDLEWARE.insert(0, "core.api.middleware.QueryCountMiddleware")
 
 # Abuse limits. Behind a reverse proxy, set TRUSTED_PROXY_COUNT to the number of proxies
 # that append to X-Forwarded-For; otherwise every client shares the proxy's address.
@@ -237,9 +237,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "core.network.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.ops.network.client_ip"
 AXES_VERBOSE = False
-# Request rates, as DRF writes them (see core/throttling.py). Credential entries (login,
+# Request rates, as DRF writes them (see core/api/throttling.py). Credential entries (login,
 # register, password_reset) count per client address, across the API, the pages and the
 # admin; the others count each user's writes, across the API and the pages.
 API_THROTTLE_RATES = {
@@ -283,15 +283,15 @@ X_FRAME_OPTIONS = "DENY"
 API_PATH_PREFIXES = ("/api/", "/accounts/api/")
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.EnvelopePagination",
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ScopedThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.EnvelopePagination",
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.ScopedThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 20,
 }
@@ -311,7 +311,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.schema.envelope_postprocessing_hook",
+        "core.api.schema.envelope_postprocessing_hook",
         "utility_services.schema.catalogue_postprocessing_hook",
     ],
     "ENUM_NAME_OVERRIDES": {
@@ -323,7 +323,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Lists count at most this many matching rows (see core.pagination.CappedCountPaginator).
+# Lists count at most this many matching rows (see core.api.pagination.CappedCountPaginator).
 PAGINATION_COUNT_LIMIT = env.int("PAGINATION_COUNT_LIMIT", default=10000)
 # ... and a search's matches at most this many.
 SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=200)
@@ -355,9 +355,9 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.ops.observability.RequestIdFilter"}},
     "formatters": {
-        "json": {"()": "core.observability.JsonFormatter"},
+        "json": {"()": "core.ops.observability.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
@@ -365,7 +365,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # Request errors are logged once, by core.exceptions, without request bodies.
+        # Request errors are logged once, by core.api.exceptions, without request bodies.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # runserver's own access log duplicates ours.
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from core.concurrency import version_of
+from core.api.concurrency import version_of
 from core.models import IdempotencyKey
 from core.tests.admin_client import AdminSiteClient
 from core.tests.marks import search_db

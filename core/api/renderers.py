@@ -2,7 +2,7 @@
 
 from rest_framework import renderers
 
-from core.parsers import has_lone_surrogate
+from core.api.parsers import has_lone_surrogate
 
 
 def _replace_lone_surrogates(data):
