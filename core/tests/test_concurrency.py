@@ -20,11 +20,10 @@ from django.db import connections
 from django.db.utils import load_backend
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, UserFactory
 from core.models import IdempotencyKey
+from testing.factories import PASSWORD, ServiceRequestFactory, UserFactory, seed_request_type_catalogue
 from utility_services import workflow
 from utility_services.models import RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory, seed_request_type_catalogue
 
 ETAG = re.compile(r'^"(?P<pk>[0-9]+)-(?P<version>[0-9]+)"$')
 

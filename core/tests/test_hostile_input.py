@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from core.api.renderers import JSONRenderer
+from testing.factories import ServiceRequestFactory
 from utility_services.models import RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 BOUNDARY = "hostile"

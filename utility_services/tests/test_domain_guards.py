@@ -12,12 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD
 from core.exceptions import Forbidden, NotFound
-from core.tests.admin_client import AdminSiteClient
+from testing.admin_client import AdminSiteClient
+from testing.factories import PASSWORD, ServiceRequestFactory
 from utility_services import services
 from utility_services.models import RequestEvent, RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%%EOF\n"

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from core.api.concurrency import version_of
 from core.models import IdempotencyKey
-from core.tests.admin_client import AdminSiteClient
-from core.tests.marks import search_db
+from testing.admin_client import AdminSiteClient
+from testing.factories import ServiceRequestFactory
+from testing.marks import search_db
 from utility_services.models import RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 QUEUE = "/api/admin/requests/"

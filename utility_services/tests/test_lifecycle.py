@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
-from core.tests.assertions import error_details, success_data
+from testing.assertions import error_details, success_data
+from testing.factories import ServiceRequestFactory, UserFactory, request_in
+from testing.service_requests import snapshot, staff_url, track_url
 from utility_services.models import RequestEvent, RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,40 +40,6 @@ CUSTOMER_ACTIONS = {
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def track_url(request_id: int, action: str = "") -> str:
-    return f"{TRACK}{request_id}/{action + '/' if action else ''}"
-
-
-def staff_url(request_id: int, action: str = "") -> str:
-    return f"{QUEUE}{request_id}/{action + '/' if action else ''}"
-
-
-def request_in(status: str, **fields) -> ServiceRequest:
-    """Create a request already in `status`, with the timestamps that status implies."""
-    now = timezone.now()
-    timestamps = {
-        "Resolved": {"resolved_at": now},
-        "Closed": {"resolved_at": now, "closed_at": now},
-        "Cancelled": {"cancelled_at": now},
-    }.get(status, {})
-    return ServiceRequestFactory(status=status, **{**timestamps, **fields})
-
-
-def snapshot(service_request: ServiceRequest) -> dict:
-    """Everything a forbidden action must leave alone, read fresh from the database."""
-    stored = ServiceRequest.objects.get(pk=service_request.pk)
-    return {
-        "status": stored.status,
-        "priority": stored.priority,
-        "assignee": stored.assignee_id,
-        "resolved_at": stored.resolved_at,
-        "closed_at": stored.closed_at,
-        "cancelled_at": stored.cancelled_at,
-        "updated_at": stored.updated_at,
-        "events": list(stored.events.values_list("id", flat=True)),
-    }
 
 
 def submit(client, type_of_request: str = "Maintenance", details: str = "Meter is ticking", status: int = 201):

@@ -12,12 +12,14 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 
-from core.tests.assertions import success_data
+from testing.assertions import success_data
+from testing.factories import ServiceRequestFactory, seed_request_type_catalogue
+from testing.service_requests import staff_url, track_url
 from utility_services.models import RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory, seed_request_type_catalogue
-from utility_services.tests.test_lifecycle import SUBMIT, staff_url, track_url
 
 pytestmark = pytest.mark.django_db
+
+SUBMIT = "/api/submit/"
 
 
 class FailingBackend(BaseEmailBackend):

@@ -15,13 +15,12 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from core.tests.marks import COMMITTED_DB
-from core.tests.page_client import REFERENCE, Page, PageClient, login_redirect
+from testing.factories import ServiceRequestFactory, request_in
+from testing.marks import COMMITTED_DB
+from testing.page_client import REFERENCE, Page, PageClient, login_redirect
+from testing.service_requests import INVALID_FILTERS, snapshot
 from utility_services import services
 from utility_services.models import Attachment, Priority, RequestEvent, RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
-from utility_services.tests.test_lifecycle import request_in, snapshot
-from utility_services.tests.test_staff_queue import INVALID_FILTERS
 
 pytestmark = pytest.mark.django_db
 

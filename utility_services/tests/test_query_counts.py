@@ -9,9 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from accounts.tests.factories import PASSWORD, UserFactory
+from testing.factories import PASSWORD, ServiceRequestFactory, UserFactory
 from utility_services.models import RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,11 +2,10 @@
 
 import pytest
 
-from accounts.tests.factories import UserFactory
-from core.tests.marks import SEARCH_DB_MARKS
+from testing.factories import ServiceRequestFactory, UserFactory
+from testing.marks import SEARCH_DB_MARKS
 from utility_services.models import RequestSearchDocument
 from utility_services.search import words_of
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = SEARCH_DB_MARKS
 QUEUE = "/api/admin/requests/"

@@ -15,11 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
-from core.tests.assertions import error_details, success_data
-from core.tests.marks import COMMITTED_DB
+from testing.assertions import error_details, success_data
+from testing.factories import ServiceRequestFactory, UserFactory
+from testing.marks import COMMITTED_DB
+from testing.service_requests import INVALID_FILTERS
 from utility_services.models import Priority, RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -191,24 +191,6 @@ def test_assignee_me_means_the_caller(admin_api, admin_user, world):
     mine = make_request(customer=world.carol, assignee=admin_user)
 
     assert listed(admin_api, {"assignee": "me"}) == [mine.pk]
-
-
-INVALID_FILTERS = [
-    ({"status": "Bogus"}, "status"),
-    ({"status": ["Pending", "Bogus"]}, "status"),
-    ({"type_of_request": "Free Gas"}, "type_of_request"),
-    ({"priority": "Urgent"}, "priority"),
-    ({"priority": "emergency"}, "priority"),
-    ({"assignee": "abc"}, "assignee"),
-    ({"assignee": "-1"}, "assignee"),
-    ({"overdue": "maybe"}, "overdue"),
-    ({"overdue": "1"}, "overdue"),
-    ({"submitted_after": "notadate"}, "submitted_after"),
-    ({"submitted_before": "2024-13-45T00:00:00Z"}, "submitted_before"),
-    ({"search": "x" * 101}, "search"),
-    ({"ordering": "bogus"}, "ordering"),
-    ({"ordering": "details"}, "ordering"),
-]
 
 
 @pytest.mark.parametrize("url", [LIST, EXPORT, STATS])
