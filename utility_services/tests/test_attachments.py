@@ -398,3 +398,37 @@ def test_refused_upload_adds_nothing_to_the_timeline(customer_api, service_reque
     upload(customer_api, customer_upload_url(service_request.pk), [as_upload("x.jpg", NOT_ACCEPTED["text"])])
 
     assert success_data(customer_api.get(track_url(service_request.pk)))["timeline"] == before
+
+
+# --- moved from test_hardening.py (rules found in review) ---------------------------------------
+QUEUE = "/api/admin/requests/"
+
+
+def _upload(client, url, **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"files": [SimpleUploadedFile("engineer.png", PNG, "image/png")], **fields}
+    return client.client.post(url, data, headers={"X-CSRFToken": client.csrf_token})
+
+
+def test_an_internal_staff_attachment_never_reaches_the_customer(agent_api, customer_api, customer):
+    request = ServiceRequestFactory(customer=customer)
+    response = _upload(agent_api, f"{QUEUE}{request.pk}/attachments/", is_internal="true")
+    assert response.status_code == 201, response.content
+    attachment = response.json()["data"][0]
+    assert attachment["is_internal"] is True
+
+    detail = customer_api.get(f"/api/track/{request.pk}/").json()["data"]
+    assert detail["attachments"] == []
+    assert all(event["kind"] != "attachment" for event in detail["timeline"])
+    download = customer_api.get(f"/api/track/{request.pk}/attachments/{attachment['id']}/")
+    assert download.status_code == 404
+    staff_detail = agent_api.get(f"{QUEUE}{request.pk}/").json()["data"]
+    assert [item["id"] for item in staff_detail["attachments"]] == [attachment["id"]]
+
+
+def test_a_customer_cannot_mark_an_attachment_internal(customer_api, customer):
+    request = ServiceRequestFactory(customer=customer)
+    response = _upload(customer_api, f"/api/track/{request.pk}/attachments/", is_internal="true")
+    assert response.status_code == 400
+    assert "is_internal" in response.json()["details"]

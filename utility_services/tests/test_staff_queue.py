@@ -559,3 +559,30 @@ def test_customer_track_refuses_an_unknown_status(customer_api, customer, status
     make_request(customer=customer)
 
     assert "status" in error_details(customer_api.get(TRACK, {"status": statuses}), 400)
+
+
+# --- moved from test_hardening.py (rules found in review) ---------------------------------------
+QUEUE = "/api/admin/requests/"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"assignee": "9" * 25},
+        {"customer": "9" * 25},
+        {"submitted_after": "9999-12-31T23:59:59-05:00"},
+        {"submitted_before": "0001-01-01T00:00:00+05:00"},
+    ],
+)
+@pytest.mark.parametrize("path", [QUEUE, "/api/admin/stats/", "/api/admin/requests/export/"])
+def test_extreme_filter_values_are_400_not_500(agent_api, params, path):
+    response = agent_api.get(path, params)
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {"error", "details"}
+
+
+def test_extreme_filter_values_on_the_staff_page_show_an_error(agent, client):
+    client.force_login(agent)
+    response = client.get("/staff/", {"assignee": "9" * 25, "submitted_after": "0001-01-01T00:00:00+05:00"})
+    assert response.status_code == 200
+    assert "error-summary" in response.content.decode()
