@@ -1,6 +1,8 @@
 """Settings shared by every environment, read from the environment (and `.env`).
 
-`manage.py` uses this module; `wsgi.py`/`asgi.py` use `production`, tests use `test`.
+`manage.py` uses this module; `wsgi.py`/`asgi.py` use `production`, tests use `test`, and
+`scripts/serve.sh` uses `local` (development). Settings equal to Django's defaults are not
+restated here.
 Every variable is documented in `.env.example`.
 """
 
@@ -161,8 +163,6 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-USE_I18N = True
-USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -204,11 +204,9 @@ else:
 
 # Sessions and CSRF: the API is session-authenticated; JavaScript clients read the
 # csrftoken cookie (or GET /accounts/api/csrf/) and echo it in X-CSRFToken.
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
+# Django's defaults stand: the session cookie is HttpOnly, both cookies are SameSite=Lax, and the
+# csrftoken cookie is not HttpOnly (the API's clients must be able to read it).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=int(timedelta(hours=12).total_seconds()))
-CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = False  # the API's clients must be able to read it
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # Benchmarks only: count SQL queries per request (X-DB-Queries) and mount the ceiling view.
@@ -275,9 +273,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+# Django's defaults send Referrer-Policy: same-origin, X-Content-Type-Options: nosniff and
+# X-Frame-Options: DENY.
 
 # Paths that belong to the JSON API: every error under them is a JSON envelope.
 API_PATH_PREFIXES = ("/api/", "/accounts/api/")
@@ -292,7 +289,6 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 20,
 }
 
@@ -425,8 +421,7 @@ EMERGENCY_REPORT_YEAR_START_MONTH = env.int("EMERGENCY_REPORT_YEAR_START_MONTH",
 # Attachments: JPEG, PNG and PDF only (checked from the content), at most this big and this many.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_PER_REQUEST = env.int("ATTACHMENT_MAX_PER_REQUEST", default=5)
-# Uploads above this go to a temporary file instead of memory.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+# Uploads above Django's FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) go to a temporary file instead of memory.
 
 # --- Job queue and scheduler (Celery) ------------------------------------------------------
 # Tasks go through Redis (CELERY_BROKER_URL, default REDIS_URL) to `celery -A gas_utility worker`;
