@@ -12,7 +12,7 @@ from rest_framework import status
 class ServiceError(Exception):
     """A business rule refused an operation; carries the HTTP status it means."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_message = "The request could not be completed."
 
     def __init__(self, message: str | None = None, *, details: dict | None = None):

@@ -13,7 +13,7 @@ default cache (shared by all workers when REDIS_URL is set).
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -85,6 +85,7 @@ def rate_limited_response(request, wait: int):
     from core.api.middleware import is_api_path
 
     message = too_many_message(wait)
+    response: HttpResponse
     if is_api_path(request.path):
         response = JsonResponse(error_body(f"Request was throttled. {message}"), status=429)
     else:
