@@ -5,59 +5,12 @@ POST /accounts/api/login/, keeps the session and csrftoken cookies, and sends th
 token in X-CSRFToken on unsafe requests. CSRF checks are enforced.
 """
 
-import json
-
 import pytest
-from django.test import Client
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, UserFactory
-
-
-class ApiClient:
-    """A JSON client with a cookie jar and the README's session + CSRF flow."""
-
-    def __init__(self):
-        self.client = Client(enforce_csrf_checks=True)
-        self.user = None
-
-    @property
-    def csrf_token(self) -> str | None:
-        cookie = self.client.cookies.get("csrftoken")
-        return cookie.value if cookie else None
-
-    def login(self, user: User, password: str = PASSWORD):
-        response = self.post("/accounts/api/login/", {"username": user.username, "password": password})
-        assert response.status_code == 200, response.content
-        self.user = user
-        return response
-
-    def request(
-        self, method: str, path: str, data=None, *, csrf: bool = True, content_type="application/json", **extra
-    ):
-        headers = dict(extra.pop("headers", {}))
-        if csrf and self.csrf_token and method in {"post", "put", "patch", "delete"}:
-            headers["X-CSRFToken"] = self.csrf_token
-        body = json.dumps(data) if data is not None and content_type == "application/json" else data
-        kwargs = {"headers": headers, **extra}
-        if method == "get":
-            return self.client.get(path, data, **kwargs)
-        return getattr(self.client, method)(path, body or "", content_type=content_type, **kwargs)
-
-    def get(self, path, params=None, **kw):
-        return self.request("get", path, params, **kw)
-
-    def post(self, path, data=None, **kw):
-        return self.request("post", path, data, **kw)
-
-    def put(self, path, data=None, **kw):
-        return self.request("put", path, data, **kw)
-
-    def patch(self, path, data=None, **kw):
-        return self.request("patch", path, data, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("delete", path, None, **kw)
+from testing.api_client import ApiClient
+from testing.factories import UserFactory
+from testing.storage import fresh_storage  # noqa: F401 -- a fixture for every test module
 
 
 @pytest.fixture
@@ -136,6 +89,6 @@ def _fresh_cache():
 def request_type_catalogue(db):
     """The request types and their questions, as the migrations seed them: again, for transactional
     tests (they start from a flushed database)."""
-    from utility_services.tests.factories import seed_request_type_catalogue
+    from testing.factories import seed_request_type_catalogue
 
     seed_request_type_catalogue()

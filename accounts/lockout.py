@@ -29,8 +29,8 @@ from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from core.exceptions import error_body
-from core.middleware import is_api_path
+from core.api.exceptions import error_body
+from core.api.middleware import is_api_path
 
 LOCKED_MESSAGE = (
     "Too many failed login attempts. Logging in is blocked for up to {minutes} minutes "

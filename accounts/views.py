@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from core.api.throttling import page_rate_limited, too_many_message
 from core.exceptions import ServiceError
-from core.throttling import page_rate_limited, too_many_message
 
 from . import services
 from .forms import PasswordResetForm, PriorityServicesForm, ProfileForm, RegistrationForm
@@ -21,7 +21,7 @@ from .models import PriorityServicesRegistration, User
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset-by-email; rate limited per address (core.throttling) so it cannot flood inboxes.
+    """Django's reset-by-email; rate limited per address (core.api.throttling) so it cannot flood inboxes.
 
     Its email goes through the outbox like every other (`forms.PasswordResetForm`).
     """

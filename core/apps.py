@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self):
-        from . import db, schema  # noqa: F401 -- schema registers the OpenAPI authentication extension
+        from core.api import schema  # noqa: F401 -- registers the OpenAPI authentication extension
+        from core.ops import db
 
         db.connect_signals()

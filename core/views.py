@@ -1,15 +1,15 @@
-"""Project-wide views: CSRF failures, error pages and health checks."""
+"""Project-wide views: CSRF failures and error pages (health checks: core/ops/health.py)."""
 
 import sys
 from html import escape
 
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, connection
+from django.db import OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from core.exceptions import error_body
-from core.middleware import is_api_path
+from core.api.exceptions import error_body
+from core.api.middleware import is_api_path
 from utility_services.emergency import safety_notice
 
 
@@ -24,24 +24,6 @@ def csrf_failure(request, reason: str = ""):
             status=403,
         )
     return render(request, "403_csrf.html", {"notice": safety_notice()}, status=403)
-
-
-def healthz(request):
-    """Liveness: the process answers. Touches no database."""
-    return JsonResponse({"status": "ok"})
-
-
-def readyz(request):
-    """Readiness: the database answers a query (503 with Retry-After if not)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        response = JsonResponse(error_body("The database is unavailable."), status=503)
-        response["Retry-After"] = "5"
-        return response
-    return JsonResponse({"status": "ready"})
 
 
 def server_error(request):

@@ -394,7 +394,7 @@ class EmergencyEvent(models.Model):
     Kind = EventKind
 
     # Kinds whose time is a milestone of the response, and the summary column each feeds.
-    TIMED_KINDS = {
+    TIMED_KINDS: dict[str, str] = {
         Kind.RECEIPT: "received_at",
         Kind.DISPATCHED: "dispatched_at",
         Kind.EN_ROUTE: "en_route_at",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -53,7 +54,7 @@ BACKDATE_LIMIT = timedelta(hours=24)
 STEP_KINDS = (Kind.EN_ROUTE, Kind.ARRIVED, Kind.MADE_SAFE, Kind.CLEARED, Kind.DEFERRED)
 RECORD_KINDS = (Kind.ACTION, Kind.ADVICE, Kind.NOTE)
 # What the reporter reads on their request's timeline for each public step.
-PUBLIC_TEXT = {
+PUBLIC_TEXT: dict[str, str] = {
     Kind.RECEIPT: "Gas emergency report received",
     Kind.DISPATCHED: "An engineer has been dispatched",
     Kind.EN_ROUTE: "An engineer is on the way",
@@ -75,7 +76,7 @@ class Answers:
     co_symptoms: bool | None = None
     vulnerable_present: bool | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
@@ -104,7 +105,7 @@ ATTRIBUTE_ANSWERS = {
 }
 
 
-def answers_from_attributes(attributes: dict) -> Answers:
+def answers_from_attributes(attributes: dict[str, Any]) -> Answers:
     """The emergency answers within a request's question answers; "not sure" stays unknown (None).
 
     A Carbon Monoxide report's `symptoms` (a list) means CO symptoms unless it is only "none".
@@ -169,7 +170,8 @@ def effective_times(events: list[EmergencyEvent]) -> dict[str, datetime | None]:
         column = EmergencyEvent.TIMED_KINDS.get(event.kind)
         if column:
             when = corrected.get(event.pk, event.occurred_at)
-            if times[column] is None or when < times[column]:
+            earliest = times[column]
+            if earliest is None or when < earliest:
                 times[column] = when
     return times
 
@@ -208,7 +210,7 @@ def allowed_steps(emergency: Emergency, events: list[EmergencyEvent] | None = No
     return allowed
 
 
-def _stage(times: dict, events: list[EmergencyEvent]) -> tuple[str, datetime | None]:
+def _stage(times: dict[str, datetime | None], events: list[EmergencyEvent]) -> tuple[str, datetime | None]:
     """The stage the events reach, and when the record closed (None while open)."""
     stood_down_at = None
     for event in events:
@@ -296,7 +298,8 @@ def emergency_refresh(emergency: Emergency, events: list[EmergencyEvent] | None 
 
 def _lock(emergency: Emergency) -> Emergency:
     # No select_related: PostgreSQL cannot lock the nullable side of an outer join.
-    return Emergency.objects.select_for_update().get(pk=emergency.pk)
+    locked: Emergency = Emergency.objects.select_for_update().get(pk=emergency.pk)
+    return locked
 
 
 def _when(occurred_at: datetime | None, emergency: Emergency | None, now: datetime) -> datetime:
@@ -345,7 +348,7 @@ def _append(
     text: str = "",
     timeline_body: str = "",
     mirror: bool = True,
-    **fields,
+    **fields: Any,
 ) -> EmergencyEvent:
     """Insert one event, recompute the summary, mirror it on the timeline: the only way in."""
     event = EmergencyEvent.objects.create(

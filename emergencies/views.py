@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import PriorityServicesRegistration, User
+from core.api.throttling import page_rate_limited
 from core.exceptions import ServiceError
-from core.throttling import page_rate_limited
 from utility_services.emergency import safety_notice
 from utility_services.models import Attachment, ServiceRequest
 from utility_services.views import staff_required

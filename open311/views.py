@@ -25,7 +25,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from core.exceptions import Forbidden
-from core.network import client_ip
+from core.ops.network import client_ip
 from utility_services.attributes import InvalidAnswers
 from utility_services.models import OPEN_STATUSES, RequestType
 

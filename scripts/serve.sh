@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 venv=${VENV:-.venv}
+# Development settings (DEBUG on); the .env below keeps one SECRET_KEY across restarts.
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-gas_utility.settings.local}
 
 if [ ! -f .env ]; then
     # Local development settings; the secret is generated here and never committed.
     secret=$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))')
-    printf 'DEBUG=True\nSECRET_KEY=%s\n' "$secret" > .env
-    echo "Wrote .env for local development (DEBUG=True, a new SECRET_KEY)."
+    printf 'SECRET_KEY=%s\n' "$secret" > .env
+    echo "Wrote .env for local development (a new SECRET_KEY)."
 fi
 
 "$venv/bin/python" manage.py migrate --no-input

@@ -8,7 +8,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
-from core.filters import StrictBooleanFilter
+from core.api.filters import StrictBooleanFilter
 
 from .models import OPEN_STATUSES, Priority, RequestType, ServiceRequest
 from .search import search_requests

@@ -389,6 +389,12 @@ class ServiceRequest(models.Model):
                 kwargs["update_fields"] = [*update_fields, "urgency"]
         super().save(*args, **kwargs)
 
+    # Set by `with_public_timeline()` (Prefetch to_attr), or by the submission that wrote them.
+    public_events: list["RequestEvent"]
+    public_attachments: list["Attachment"]
+    # Set by `services.service_request_lock`: who holds the row lock in this transaction.
+    _locked_for: int
+
     def touch(self, *, public: bool) -> list[str]:
         """Record that the request changed now; return the fields to add to `save(update_fields=...)`.
 

@@ -8,20 +8,21 @@ and the Django admin all call these, so a rule is written once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from functools import partial, wraps
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User, UserManager
 from accounts.validators import normalize_phone_number
-from core.concurrency import check_version
+from core.api.concurrency import check_version
 from core.exceptions import Conflict, Forbidden, NotFound
 from core.transactions import on_rollback
 from emergencies import services as emergency_services
@@ -44,7 +45,8 @@ from .models import (
 logger = logging.getLogger(__name__)
 Status = ServiceRequest.Status
 Kind = RequestEvent.Kind
-_UNSET = object()
+# "Not given" (None is a value: no assignee). Typed Any so that it can be every argument's default.
+_UNSET: Any = object()
 
 
 def _event(
@@ -54,8 +56,8 @@ def _event(
     *,
     is_internal: bool = False,
     field: str = "",
-    old="",
-    new="",
+    old: Any = "",
+    new: Any = "",
     body: str = "",
 ) -> RequestEvent:
     """A timeline entry for the request, not yet saved (`_record` saves one; several go in one INSERT)."""
@@ -73,7 +75,7 @@ def _event(
     )
 
 
-def _record(service_request: ServiceRequest, kind: str, actor: User | None, **fields) -> RequestEvent:
+def _record(service_request: ServiceRequest, kind: str, actor: User | None, **fields: Any) -> RequestEvent:
     """Append an event to the request's timeline."""
     event = _event(service_request, kind, actor, **fields)
     event.save(force_insert=True)
@@ -81,7 +83,13 @@ def _record(service_request: ServiceRequest, kind: str, actor: User | None, **fi
 
 
 def access_service_request(
-    user: User, request_id, *, as_staff: bool = False, as_engineer: bool = False, lock: bool = False, queryset=None
+    user: User,
+    request_id: int | str,
+    *,
+    as_staff: bool = False,
+    as_engineer: bool = False,
+    lock: bool = False,
+    queryset: QuerySet[ServiceRequest] | None = None,
 ) -> ServiceRequest:
     """The request `request_id` if `user` may act on it; otherwise NotFound, never saying whether it exists.
 
@@ -108,19 +116,23 @@ def access_service_request(
         # No select_related with the lock: PostgreSQL cannot lock the nullable side of an outer join.
         requests = requests.select_related(None).select_for_update()
     try:
-        return requests.get(pk=int(request_id))
+        found: ServiceRequest = requests.get(pk=int(request_id))
     except (ServiceRequest.DoesNotExist, TypeError, ValueError):
         raise NotFound() from None
+    return found
 
 
-def access_attachment(user: User, request_id, attachment_id, *, as_staff: bool = False) -> Attachment:
+def access_attachment(
+    user: User, request_id: int | str, attachment_id: int | str, *, as_staff: bool = False
+) -> Attachment:
     """An attachment of a request `user` may reach; customers never reach internal files."""
     service_request = access_service_request(user, request_id, as_staff=as_staff)
     attachments = service_request.attachments.all() if as_staff else service_request.attachments.public()
     try:
-        return attachments.get(pk=int(attachment_id))
+        found: Attachment = attachments.get(pk=int(attachment_id))
     except (Attachment.DoesNotExist, TypeError, ValueError):
         raise NotFound() from None
+    return found
 
 
 def validate_text(**fields: tuple[str, int]) -> None:
@@ -136,7 +148,7 @@ def validate_text(**fields: tuple[str, int]) -> None:
 
 
 def _text_limit() -> int:
-    return settings.SERVICE_REQUEST_DETAILS_MAX_LENGTH
+    return int(settings.SERVICE_REQUEST_DETAILS_MAX_LENGTH)
 
 
 REASON_MAX_LENGTH = 1000
@@ -151,14 +163,15 @@ def validate_request_type(request_type: RequestType, field: str = "type_of_reque
 def _lock(service_request: ServiceRequest) -> ServiceRequest:
     """Re-read the request under a row lock, so concurrent changes apply one after the other."""
     # No select_related: PostgreSQL cannot lock the nullable side of an outer join.
-    return ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+    locked: ServiceRequest = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+    return locked
 
 
 def _store_attachments(
     service_request: ServiceRequest,
-    uploads: list[UploadedFile],
+    uploads: Sequence[UploadedFile],
     content_types: list[str],
-    actor: User,
+    actor: User | None,
     *,
     is_internal: bool = False,
     events: list[RequestEvent] | None = None,
@@ -170,7 +183,7 @@ def _store_attachments(
             service_request=service_request,
             original_name=(upload.name or "file")[-255:],
             content_type=content_type,
-            size=upload.size,
+            size=cast(int, upload.size),
             uploaded_by=actor,
             is_internal=is_internal,
         )
@@ -213,7 +226,7 @@ def service_request_submit(
     customer: User | None,
     request_type: RequestType,
     details: str,
-    files: list[UploadedFile] = (),
+    files: Sequence[UploadedFile] = (),
     channel: str = ServiceRequest.Channel.API,
     address: str | None = None,
     postcode: str = "",
@@ -222,9 +235,9 @@ def service_request_submit(
     contact_name: str = "",
     contact_email: str = "",
     contact_phone: str = "",
-    emergency_report=None,
+    emergency_report: emergency_services.EmergencyReport | None = None,
     entered_by: User | None = None,
-    attributes: Mapping | None = None,
+    attributes: Mapping[str, Any] | None = None,
 ) -> ServiceRequest:
     """File a new request: Pending, due by its type's target, emergencies flagged.
 
@@ -237,7 +250,7 @@ def service_request_submit(
     `emergencies.services.EmergencyReport`) when given. `entered_by` is the staff member
     who typed in a phoned-in report (the timeline's actor).
     """
-    arguments = dict(
+    arguments: dict[str, Any] = dict(
         customer=customer,
         request_type=request_type,
         details=details,
@@ -284,9 +297,9 @@ def _submit(
     contact_name: str,
     contact_email: str,
     contact_phone: str,
-    emergency_report,
+    emergency_report: emergency_services.EmergencyReport | None,
     entered_by: User | None,
-    attributes: Mapping | None,
+    attributes: Mapping[str, Any] | None,
 ) -> ServiceRequest:
     if customer is not None and not (customer.is_authenticated and customer.is_active):
         raise Forbidden("Only an active account can submit a request.")
@@ -332,7 +345,7 @@ def _submit(
         _alert_emergency(service_request)
     elif all(event.pk for event in events):
         # The timeline and files are what this call wrote: the caller's response needs no query for them.
-        service_request._prefetched_objects_cache = {"events": events, "attachments": attachments}
+        service_request._prefetched_objects_cache = {"events": events, "attachments": attachments}  # type: ignore[attr-defined]
         # ...and so is what its customer may see of them (`customer_timeline()`, the public() rule).
         service_request.public_events = [event for event in events if not event.is_internal]
         service_request.public_attachments = [attachment for attachment in attachments if not attachment.is_internal]
@@ -346,7 +359,7 @@ def _alert_emergency(service_request: ServiceRequest) -> None:
         service_request.reference,
         service_request.request_type.name,
         service_request.channel,
-        service_request.customer.customer_id if service_request.customer_id else "a reporter without an account",
+        service_request.customer.customer_id if service_request.customer else "a reporter without an account",
     )
     notifications.notify_oncall_of_emergency(service_request)
 
@@ -393,7 +406,7 @@ def service_request_lock(
     return locked
 
 
-def _staff_action(action):
+def _staff_action(action: Callable[..., None]) -> Callable[..., ServiceRequest]:
     """Run `action` on a request locked for the acting user: the caller's lock, or its own transaction's.
 
     A request from `service_request_lock` is trusted only inside a transaction: pass it on
@@ -401,7 +414,7 @@ def _staff_action(action):
     """
 
     @wraps(action)
-    def run(*, acting_user: User, service_request: ServiceRequest, **values) -> ServiceRequest:
+    def run(*, acting_user: User, service_request: ServiceRequest, **values: Any) -> ServiceRequest:
         if (
             getattr(service_request, "_locked_for", None) == acting_user.pk
             and transaction.get_connection().in_atomic_block
@@ -745,11 +758,11 @@ def escalation_recipients(service_request: ServiceRequest, stage: str) -> list[s
     """Who an overdue request alerts: its assignee, or the queue owner (SLA_QUEUE_OWNER_EMAIL) when it
     has none (or the assignee can no longer work it); at the second stage, the queue owner as well."""
     assignee = service_request.assignee
-    working = assignee is not None and assignee.is_assignable
+    working = assignee if assignee is not None and assignee.is_assignable else None
     owner = list(settings.SLA_QUEUE_OWNER_EMAIL)
     if stage == RequestEscalation.Stage.OVERDUE:
-        return [assignee.email] if working else owner
-    return list(dict.fromkeys(([assignee.email] if working else []) + owner))
+        return [working.email] if working else owner
+    return list(dict.fromkeys(([working.email] if working else []) + owner))
 
 
 @transaction.atomic
@@ -797,7 +810,7 @@ def export_job_start(*, acting_user: User, query: str) -> ExportJob:
     return job
 
 
-def _enqueue_export(job_id) -> None:
+def _enqueue_export(job_id: object) -> None:
     from .tasks import build_export
 
     try:

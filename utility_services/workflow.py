@@ -4,7 +4,7 @@ This is the one place the transition rules live; the API, the web pages and the
 Django admin all go through `services`, which asks this module.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -62,7 +62,7 @@ def reopen_window() -> timedelta:
     return timedelta(days=settings.SERVICE_REQUEST_REOPEN_DAYS)
 
 
-def customer_can_reopen(service_request: ServiceRequest, now=None) -> bool:
+def customer_can_reopen(service_request: ServiceRequest, now: datetime | None = None) -> bool:
     """A customer may reopen a Resolved request within the reopen window."""
     return (
         service_request.status == Status.RESOLVED

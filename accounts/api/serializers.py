@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import StrictInputSerializer
+from core.api.serializers import StrictInputSerializer
 
 from ..models import PriorityServicesCategory, PriorityServicesRegistration, User
 from ..services import validate_new_password

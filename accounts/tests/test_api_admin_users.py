@@ -5,10 +5,9 @@ import re
 import pytest
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, UserFactory
-from core.tests.assertions import assert_csrf_refused, assert_no_secrets
-from core.tests.assertions import error_details as error
-from utility_services.tests.factories import ServiceRequestFactory
+from testing.assertions import PUBLIC_USER_FIELDS, assert_csrf_refused, assert_no_secrets, ok
+from testing.assertions import error_details as error
+from testing.factories import PASSWORD, ServiceRequestFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,19 +15,6 @@ USERS = "/accounts/api/admin/users/"
 CREATE = "/accounts/api/admin/users/create/"
 NEW_PASSWORD = "Blue-Meter-Reading-42"
 CUSTOMER_ID = re.compile(r"^GU-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{4}$")
-PUBLIC_USER_FIELDS = {
-    "id",
-    "username",
-    "email",
-    "name",
-    "phone_number",
-    "address",
-    "customer_id",
-    "role",
-    "is_active",
-    "date_joined",
-    "last_login",
-}
 
 
 def detail(user) -> str:
@@ -47,16 +33,6 @@ def new_user_payload(**overrides):
     }
     payload.update(overrides)
     return {key: value for key, value in payload.items() if value is not None}
-
-
-def ok(response, status=200):
-    """Assert a success envelope with `status`; return its data."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"message", "data"}
-    assert isinstance(body["message"], str) and body["message"]
-    return body["data"]
 
 
 def page(response):

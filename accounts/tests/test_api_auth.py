@@ -8,9 +8,9 @@ import re
 import pytest
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, UserFactory
-from core.tests.assertions import assert_csrf_refused, assert_no_secrets
-from core.tests.assertions import error_details as error
+from testing.assertions import PUBLIC_USER_FIELDS, assert_csrf_refused, assert_no_secrets, ok
+from testing.assertions import error_details as error
+from testing.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,19 +22,6 @@ ACCOUNT = "/accounts/api/account/"
 
 NEW_PASSWORD = "Blue-Meter-Reading-42"
 CUSTOMER_ID = re.compile(r"^GU-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{4}$")
-PUBLIC_USER_FIELDS = {
-    "id",
-    "username",
-    "email",
-    "name",
-    "phone_number",
-    "address",
-    "customer_id",
-    "role",
-    "is_active",
-    "date_joined",
-    "last_login",
-}
 
 
 def registration(**overrides):
@@ -49,16 +36,6 @@ def registration(**overrides):
     }
     payload.update(overrides)
     return {key: value for key, value in payload.items() if value is not None}
-
-
-def ok(response, status=200):
-    """Assert a success envelope with `status`; return its data."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"message", "data"}
-    assert isinstance(body["message"], str) and body["message"]
-    return body["data"]
 
 
 # --- register -------------------------------------------------------------------------------------------------------

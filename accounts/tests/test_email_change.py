@@ -9,9 +9,9 @@ from django.test import Client
 
 from accounts import services
 from accounts.models import User, UserAuditEvent
-from accounts.tests.factories import PASSWORD
-from conftest import ApiClient
-from core.tests.assertions import error_details, success_data
+from testing.api_client import ApiClient
+from testing.assertions import error_details, success_data
+from testing.factories import PASSWORD
 
 # Real commits: the emails are sent after the commit, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, UserFactory
-from core.tests.admin_client import AdminSiteClient
+from testing.admin_client import AdminSiteClient
+from testing.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 DOORS = ("api", "page", "admin")

@@ -10,8 +10,8 @@ from django.test import TestCase
 
 from accounts import services
 from accounts.models import User
-from accounts.tests.factories import PASSWORD
-from core.tests.page_client import LOGIN, LOGOUT, Page, PageClient, login_redirect
+from testing.factories import PASSWORD
+from testing.page_client import LOGIN, LOGOUT, Page, PageClient, login_redirect
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import PriorityServicesRegistration, UserAuditEvent
-from core.tests.assertions import error_details, success_data
+from testing.assertions import error_details, success_data
 
 pytestmark = pytest.mark.django_db
 MINE = "/accounts/api/account/priority-services/"

@@ -9,9 +9,8 @@ from django.db import IntegrityError, transaction
 
 from accounts import services
 from accounts.models import User
-from accounts.tests.factories import UserFactory
 from core.exceptions import Conflict, Forbidden
-from utility_services.tests.factories import ServiceRequestFactory
+from testing.factories import ServiceRequestFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

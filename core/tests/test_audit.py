@@ -9,8 +9,8 @@ import json
 import pytest
 
 from accounts.models import User, UserAuditEvent
-from accounts.tests.factories import PASSWORD, UserFactory
-from core.tests.admin_client import AdminSiteClient
+from testing.admin_client import AdminSiteClient
+from testing.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 AUDIT_LIST = "/admin/accounts/userauditevent/"

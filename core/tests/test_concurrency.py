@@ -18,13 +18,15 @@ from http.cookiejar import CookieJar
 import pytest
 from django.db import connections
 from django.db.utils import load_backend
+from django.utils import timezone
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, UserFactory
+from core.api.concurrency import version_of
 from core.models import IdempotencyKey
+from testing.admin_client import AdminSiteClient
+from testing.factories import PASSWORD, ServiceRequestFactory, UserFactory, seed_request_type_catalogue
 from utility_services import workflow
 from utility_services.models import RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory, seed_request_type_catalogue
 
 ETAG = re.compile(r'^"(?P<pk>[0-9]+)-(?P<version>[0-9]+)"$')
 
@@ -444,3 +446,50 @@ def test_concurrent_status_changes_apply_one_after_the_other(serve, customer, ta
     if set(targets) == {"In Progress"}:
         assert changes == [("Pending", "In Progress")]
     assert len(changes) <= len(targets)
+
+
+# --- moved from test_hardening.py (rules found in review) ---------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_stale_staff_page_form_is_refused(agent, client):
+    request = ServiceRequestFactory()
+    seen = version_of(request)
+    # Another agent's change in the meantime.
+    ServiceRequest.objects.filter(pk=request.pk).update(priority=4, updated_at=timezone.now() + timedelta(seconds=1))
+    client.force_login(agent)
+    response = client.post(
+        f"/staff/requests/{request.pk}/",
+        {"action": "update", "update-status": "In Progress", "update-priority": 2, "update-version": seen},
+    )
+    assert response.status_code == 200
+    assert "changed by someone else" in response.content.decode()
+    request.refresh_from_db()
+    assert (request.status, request.priority) == ("Pending", 4)
+
+
+@pytest.mark.django_db
+def test_a_stale_django_admin_form_is_refused(agent):
+    request = ServiceRequestFactory()
+    seen = version_of(request)
+    ServiceRequest.objects.filter(pk=request.pk).update(priority=4, updated_at=timezone.now() + timedelta(seconds=1))
+    site = AdminSiteClient()
+    site.login(agent)
+    form = {
+        "request_type": request.request_type_id,
+        "status": "In Progress",
+        "priority": 2,
+        "assignee": "",
+        "details": request.details,
+        "resolution_details": "",
+        "version": seen,
+        "attachments-TOTAL_FORMS": 0,
+        "attachments-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
+    }
+    response = site.post_form(f"/admin/utility_services/servicerequest/{request.pk}/change/", form)
+    assert response.status_code == 200
+    assert "Someone else changed this request" in response.content.decode()
+    request.refresh_from_db()
+    assert (request.status, request.priority) == ("Pending", 4)

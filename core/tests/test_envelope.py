@@ -1,6 +1,5 @@
 """Every failure under the API prefixes is the JSON error envelope, whatever raised it and whatever DEBUG is."""
 
-import json
 import logging
 
 import pytest
@@ -9,7 +8,8 @@ from django.urls import path
 from rest_framework.exceptions import Throttled
 
 from gas_utility.urls import urlpatterns as project_urlpatterns
-from utility_services.tests.factories import ServiceRequestFactory
+from testing.assertions import assert_error_envelope
+from testing.factories import ServiceRequestFactory
 
 SECRET = "secret table xyz"
 
@@ -21,18 +21,6 @@ def plain_django_view_that_fails(request):
 # Used by the tests marked `urls(__name__)`: the project's URLs plus a plain (non-DRF) Django
 # view under /api/, whose failure never reaches DRF's exception handler.
 urlpatterns = [path("api/test-only-boom/", plain_django_view_that_fails), *project_urlpatterns]
-
-
-def assert_error_envelope(response, status_code: int) -> dict:
-    """Assert `response` is the JSON error envelope with `status_code`; return its body."""
-    assert response.status_code == status_code, response.content
-    assert response["Content-Type"] == "application/json"
-    body = json.loads(response.content)
-    assert set(body) == {"error", "details"}, body
-    assert isinstance(body["error"], str)
-    assert body["error"]
-    assert isinstance(body["details"], dict)
-    return body
 
 
 def assert_nothing_leaked(response) -> None:

@@ -9,8 +9,7 @@ import random
 import factory.random
 import pytest
 
-from accounts.tests.factories import UserFactory
-from utility_services.tests.factories import ServiceRequestFactory
+from testing.factories import ServiceRequestFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

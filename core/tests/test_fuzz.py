@@ -15,9 +15,8 @@ from django.test import Client
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
 
-from accounts.tests.factories import UserFactory
 from gas_utility.wsgi import application
-from utility_services.tests.factories import ServiceRequestFactory
+from testing.factories import ServiceRequestFactory, UserFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 EXAMPLES_PER_OPERATION = 15

@@ -10,9 +10,9 @@ from django.test import Client
 from django.test.client import MULTIPART_CONTENT
 
 from accounts.validators import PHONE_NUMBER_INPUT_PATTERN, normalize_phone_number, phone_number_validator
+from testing.factories import ServiceRequestFactory
 from utility_services import services
 from utility_services.models import RequestType
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%%EOF\n"

@@ -9,9 +9,9 @@ import logging
 import pytest
 from django.test import Client
 
-from core.renderers import JSONRenderer
+from core.api.renderers import JSONRenderer
+from testing.factories import ServiceRequestFactory
 from utility_services.models import RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 BOUNDARY = "hostile"

@@ -1,10 +1,14 @@
 """The Idempotency-Key fingerprint covers the body's content, uploads included."""
 
+import hashlib
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.test.client import encode_multipart
 
+from core.models import IdempotencyKey
 from utility_services.models import Attachment, ServiceRequest
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +60,22 @@ def test_large_uploads_are_hashed_from_their_files_not_from_the_raw_body(custome
     assert retry["Idempotent-Replayed"] == "true"
     other = submit(customer_api, photo[:-1] + b"y")
     assert other.status_code == 422
+
+
+# --- moved from test_hardening.py (rules found in review) ---------------------------------------
+
+
+def test_an_abandoned_idempotency_claim_is_run_again(customer_api, customer):
+    """A first attempt whose worker died left its claim unanswered: a retry runs."""
+    payload = {"type_of_request": "Maintenance", "details": "Meter check"}
+    body = json.dumps(payload).encode()
+    fingerprint = hashlib.sha256(b"POST\0/api/submit/\0application/json\0" + body).hexdigest()
+    # A committed claim without an answer: left by a request that died before the claim moved
+    # into the request's own transaction. Nothing of its work was kept, so the retry runs.
+    IdempotencyKey.objects.create(user=customer, key="retry-1", fingerprint=fingerprint)
+
+    response = customer_api.post("/api/submit/", payload, headers={"Idempotency-Key": "retry-1"})
+
+    assert response.status_code == 201, response.content
+    assert ServiceRequest.objects.filter(customer=customer).count() == 1
+    assert IdempotencyKey.objects.get(user=customer, key="retry-1").status_code == 201

@@ -7,8 +7,8 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from accounts.tests.factories import PASSWORD
-from core.observability import JsonFormatter
+from core.ops.observability import JsonFormatter
+from testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
-from core.renderers import JSONRenderer
+from core.api.renderers import JSONRenderer
 from utility_services.models import Priority, ServiceRequestStatus
 
 UTC = datetime.UTC

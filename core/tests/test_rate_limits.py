@@ -5,10 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.client import MULTIPART_CONTENT
 
-from accounts.tests.factories import PASSWORD
-from conftest import ApiClient
+from testing.api_client import ApiClient
+from testing.factories import PASSWORD, ServiceRequestFactory
 from utility_services.models import RequestEvent
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n-test-"

@@ -8,8 +8,7 @@ from http.cookiejar import CookieJar
 import pytest
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, UserFactory
-from utility_services.tests.factories import seed_request_type_catalogue
+from testing.factories import PASSWORD, UserFactory, seed_request_type_catalogue
 
 STRONG_PASSWORD = "Blue-Kettle-Harbour-42"
 

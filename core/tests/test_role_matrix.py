@@ -12,15 +12,13 @@ from django.test.client import MULTIPART_CONTENT
 from django.urls import URLResolver, get_resolver
 
 from accounts.models import PriorityServicesRegistration, User, UserAuditEvent
-from accounts.tests.factories import UserFactory
-from conftest import ApiClient
 from core.models import IdempotencyKey
 from emergencies import services as emergency_services
 from emergencies.models import Emergency, EmergencyEvent
-from emergencies.tests.factories import make_dispatcher, make_engineer, report
+from testing.api_client import ApiClient
+from testing.factories import ServiceRequestFactory, UserFactory, make_dispatcher, make_engineer, report
 from utility_services import services
 from utility_services.models import Attachment, ExportJob, RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

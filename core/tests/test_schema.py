@@ -12,8 +12,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.validation import validate_schema
 
-from accounts.tests.factories import PASSWORD
-from utility_services.tests.factories import ServiceRequestFactory
+from testing.factories import PASSWORD, ServiceRequestFactory
 
 # Every path and method of the original README, plus what the issue adds (logout, csrf,
 # editing one's own account, one tracked request).
@@ -320,7 +319,7 @@ def _admin_stats(c):
 def _emergency(c):
     """A report dispatched to the context's engineer, with a few steps recorded."""
     from emergencies import services as emergency_services
-    from emergencies.tests.factories import report
+    from testing.factories import report
 
     emergency = report(reporter=c.customer)
     emergency_services.emergency_dispatch(acting_user=c.admin_user, emergency=emergency, engineer=c.engineer)
@@ -390,7 +389,7 @@ def _late_emergency(c):
     import time_machine
 
     from emergencies import services as emergency_services
-    from emergencies.tests.factories import report
+    from testing.factories import report
 
     start = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False):

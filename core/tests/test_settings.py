@@ -12,7 +12,7 @@ import pytest
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 # Every variable the settings read is set empty unless a test sets it, so neither the
-# developer's shell nor a `.env` file (scripts/serve.sh writes one with DEBUG=True)
+# developer's shell nor a `.env` file (scripts/serve.sh writes one)
 # can change the outcome: real environment variables win over `.env`.
 CONTROLLED = (
     "DEBUG",
@@ -100,6 +100,24 @@ def test_production_settings_refuse_debug():
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DEBUG must not be set with production settings" in result.stderr
+
+
+def test_hsts_is_sent_over_https_with_production_settings():
+    # gas_utility/settings/production.py itself, loaded in a fresh process: its HSTS defaults reach the response.
+    script = (
+        "import django; django.setup(); from django.test import Client; "
+        "response = Client().get('/healthz', secure=True); "
+        "print(response.status_code, response['Strict-Transport-Security'])"
+    )
+    result = run_python(
+        ["-c", script],
+        "gas_utility.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="testserver",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "200 max-age=31536000; includeSubDomains"
 
 
 def test_db_name_selects_mysql_with_the_readme_variables():

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PhoneNumberField
 from accounts.models import PriorityServicesRegistration, User
-from core.serializers import StrictInputSerializer
+from core.api.serializers import StrictInputSerializer
 from utility_services.api.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,

@@ -14,12 +14,12 @@ from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 
 from accounts.models import User
-from core.exceptions import error_body
-from core.idempotency import idempotent
-from core.parsers import JSONParser, MultiPartParser
-from core.permissions import IsEngineer, IsStaffMember
-from core.responses import envelope
-from core.throttling import AddressThrottle
+from core.api.exceptions import error_body
+from core.api.idempotency import idempotent
+from core.api.parsers import JSONParser, MultiPartParser
+from core.api.permissions import IsEngineer, IsStaffMember
+from core.api.responses import envelope
+from core.api.throttling import AddressThrottle
 from utility_services.emergency import safety_notice
 from utility_services.models import RequestType, ServiceRequest
 

@@ -1,3 +1,3 @@
-"""Fixtures of the real-browser tests (defined in core/tests/browser.py)."""
+"""Fixtures of the real-browser tests (defined in testing/browser.py)."""
 
-from core.tests.browser import open_browser, playwright_driver, request_types  # noqa: F401
+from testing.browser import open_browser, playwright_driver, request_types  # noqa: F401

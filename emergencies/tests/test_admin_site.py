@@ -2,9 +2,9 @@
 
 import pytest
 
-from core.tests.admin_client import AdminSiteClient
 from emergencies.models import EmergencyEvent
-from emergencies.tests.factories import report
+from testing.admin_client import AdminSiteClient
+from testing.factories import report
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.test.client import MULTIPART_CONTENT
 from django.utils import timezone
 
 from accounts import services as account_services
-from core.tests.assertions import error_details, success_data
 from emergencies.models import Emergency
-from emergencies.tests.factories import make_engineer, report
+from testing.assertions import error_details, success_data
+from testing.factories import make_engineer, report
 from utility_services.emergency import safety_notice
 from utility_services.models import Attachment, ServiceRequest
 

@@ -2,7 +2,7 @@
 engineer's taps on a phone record the times (issue 11's "done when").
 
 Debian's Chromium, driven by Playwright against the live server (helpers in
-core/tests/browser.py): phones are 390x844 touch screens (an iPhone's size), the dispatch
+testing/browser.py): phones are 390x844 touch screens (an iPhone's size), the dispatch
 desk a 1280x900 desktop. Every page is screenshotted and scanned with axe-core (a serious or
 critical violation fails the test). One scenario runs with JavaScript off throughout.
 """
@@ -18,11 +18,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
-from core.tests.browser import SCREENSHOTS, BrowserSession, check_page, login, visible_text
 from emergencies import services
 from emergencies.models import Emergency
-from emergencies.tests.factories import gas_leak, make_dispatcher, report
+from testing.browser import SCREENSHOTS, BrowserSession, check_page, login, visible_text
+from testing.factories import UserFactory, gas_leak, make_dispatcher, report
 
 POSITION = {"latitude": 51.501364, "longitude": -0.14189}
 # A refresh this short keeps the test quick; the setting's default is 30 seconds.

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from emergencies import services
 from emergencies.models import ClockState, Emergency
-from emergencies.tests.factories import CONTROLLED, UNCONTROLLED, make_dispatcher, make_engineer, report
+from testing.factories import CONTROLLED, UNCONTROLLED, make_dispatcher, make_engineer, report
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

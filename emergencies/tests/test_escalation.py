@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from emergencies import services
 from emergencies.escalation import NOT_ATTENDED, NOT_DISPATCHED, due, escalate_emergencies
 from emergencies.models import Emergency, EmergencyEvent
-from emergencies.tests.factories import CONTROLLED, UNCONTROLLED, make_dispatcher, make_engineer, report
 from jobs.models import OutboxEmail
+from testing.factories import CONTROLLED, UNCONTROLLED, make_dispatcher, make_engineer, report
 from utility_services.models import RequestEvent
 
 pytestmark = pytest.mark.django_db

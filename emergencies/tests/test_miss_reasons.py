@@ -6,10 +6,10 @@ import pytest
 import time_machine
 from django.db import DatabaseError, transaction
 
-from core.tests.assertions import error_details, success_data
 from emergencies import services
 from emergencies.models import EmergencyEvent
-from emergencies.tests.factories import CONTROLLED, UNCONTROLLED, make_dispatcher, make_engineer, report
+from testing.assertions import error_details, success_data
+from testing.factories import CONTROLLED, UNCONTROLLED, make_dispatcher, make_engineer, report
 from utility_services.models import RequestEvent
 
 pytestmark = pytest.mark.django_db

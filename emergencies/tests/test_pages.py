@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from accounts.models import PriorityServicesRegistration
 from accounts.services import priority_services_register
-from conftest import ApiClient
-from core.tests.assertions import success_data
-from core.tests.page_client import REFERENCE, Page, PageClient, login_redirect
 from core.views import server_error
 from emergencies import services
 from emergencies.models import Emergency, EmergencyEvent
-from emergencies.tests.factories import CONTROLLED, UNCONTROLLED, gas_leak, make_dispatcher, make_engineer, report
+from testing.api_client import ApiClient
+from testing.assertions import success_data
+from testing.factories import CONTROLLED, UNCONTROLLED, gas_leak, make_dispatcher, make_engineer, report
+from testing.page_client import REFERENCE, Page, PageClient, login_redirect
 from utility_services.models import Attachment, RequestEvent, ServiceRequest
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
-from core.tests.browser import SCREENSHOTS, check_page, login, visible_text
-from emergencies.tests.scenarios import simulate_march_2024, utc
+from testing.browser import SCREENSHOTS, check_page, login, visible_text
+from testing.emergency_scenarios import simulate_march_2024, utc
+from testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 
-from core.tests.page_client import PageClient, login_redirect
-from emergencies.tests.scenarios import simulate_march_2024, travel, utc
+from testing.emergency_scenarios import simulate_march_2024, travel, utc
+from testing.page_client import PageClient, login_redirect
 
 pytestmark = pytest.mark.django_db
 MONTH_PAGE = "/staff/emergency-reports/"

@@ -36,9 +36,9 @@ from datetime import timedelta
 
 import pytest
 
-from core.tests.assertions import error_details, success_data
 from emergencies import local_time, reports
-from emergencies.tests.scenarios import CONTROLLED, REPORTS, UNCONTROLLED, Simulation, simulate_march_2024, travel, utc
+from testing.assertions import error_details, success_data
+from testing.emergency_scenarios import CONTROLLED, REPORTS, UNCONTROLLED, Simulation, simulate_march_2024, travel, utc
 
 pytestmark = pytest.mark.django_db
 # When the March reports are read: every deadline of March has long passed.

@@ -13,7 +13,7 @@ from accounts import services as account_services
 from core.exceptions import Conflict, Forbidden
 from emergencies import services
 from emergencies.models import AppendOnlyError, Emergency, EmergencyEvent, Stage
-from emergencies.tests.factories import CONTROLLED, UNCONTROLLED, gas_leak, make_dispatcher, make_engineer, report
+from testing.factories import CONTROLLED, UNCONTROLLED, gas_leak, make_dispatcher, make_engineer, report
 from utility_services import services as request_services
 from utility_services.models import RequestEvent, RequestType, ServiceRequest
 

@@ -1,6 +1,8 @@
 """Settings shared by every environment, read from the environment (and `.env`).
 
-`manage.py` uses this module; `wsgi.py`/`asgi.py` use `production`, tests use `test`.
+`manage.py` uses this module; `wsgi.py`/`asgi.py` use `production`, tests use `test`, and
+`scripts/serve.sh` uses `local` (development). Settings equal to Django's defaults are not
+restated here.
 Every variable is documented in `.env.example`.
 """
 
@@ -62,18 +64,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "core.observability.RequestIdMiddleware",
-    "core.middleware.RequestSizeLimitMiddleware",
+    "core.ops.observability.RequestIdMiddleware",
+    "core.ops.limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.middleware.ApiErrorEnvelopeMiddleware",
+    "core.api.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check: every POST to a login, register or reset form counts.
-    "core.throttling.CredentialRateLimitMiddleware",
+    "core.api.throttling.CredentialRateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "core.middleware.PrivateNoStoreMiddleware",
+    "core.ops.caching.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -166,8 +168,6 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-USE_I18N = True
-USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -209,11 +209,9 @@ else:
 
 # Sessions and CSRF: the API is session-authenticated; JavaScript clients read the
 # csrftoken cookie (or GET /accounts/api/csrf/) and echo it in X-CSRFToken.
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
+# Django's defaults stand: the session cookie is HttpOnly, both cookies are SameSite=Lax, and the
+# csrftoken cookie is not HttpOnly (the API's clients must be able to read it).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=int(timedelta(hours=12).total_seconds()))
-CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = False  # the API's clients must be able to read it
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # Benchmarks only: count SQL queries per request (X-DB-Queries) and mount the ceiling view.
@@ -242,9 +240,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "core.network.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.ops.network.client_ip"
 AXES_VERBOSE = False
-# Request rates, as DRF writes them (see core/throttling.py). Credential entries (login,
+# Request rates, as DRF writes them (see core/api/throttling.py). Credential entries (login,
 # register, password_reset) count per client address, across the API, the pages and the
 # admin; the others count each user's writes, across the API and the pages.
 API_THROTTLE_RATES = {
@@ -280,24 +278,22 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+# Django's defaults send Referrer-Policy: same-origin, X-Content-Type-Options: nosniff and
+# X-Frame-Options: DENY.
 
 # Paths that belong to the JSON API: every error under them is a JSON envelope.
 API_PATH_PREFIXES = ("/api/", "/accounts/api/")
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.EnvelopePagination",
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ScopedThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.EnvelopePagination",
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.ScopedThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "PAGE_SIZE": 20,
 }
 
@@ -316,7 +312,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.schema.envelope_postprocessing_hook",
+        "core.api.schema.envelope_postprocessing_hook",
         "utility_services.schema.catalogue_postprocessing_hook",
     ],
     "ENUM_NAME_OVERRIDES": {
@@ -328,7 +324,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Lists count at most this many matching rows (see core.pagination.CappedCountPaginator).
+# Lists count at most this many matching rows (see core.api.pagination.CappedCountPaginator).
 PAGINATION_COUNT_LIMIT = env.int("PAGINATION_COUNT_LIMIT", default=10000)
 # ... and, when there is a next page, at most this many rows past the page's start (a page that
 # ends the list is counted from its own rows, with no COUNT query at all).
@@ -363,9 +359,9 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.ops.observability.RequestIdFilter"}},
     "formatters": {
-        "json": {"()": "core.observability.JsonFormatter"},
+        "json": {"()": "core.ops.observability.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
@@ -373,7 +369,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # Request errors are logged once, by core.exceptions, without request bodies.
+        # Request errors are logged once, by core.api.exceptions, without request bodies.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # runserver's own access log duplicates ours.
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
@@ -433,8 +429,7 @@ EMERGENCY_REPORT_YEAR_START_MONTH = env.int("EMERGENCY_REPORT_YEAR_START_MONTH",
 # Attachments: JPEG, PNG and PDF only (checked from the content), at most this big and this many.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_PER_REQUEST = env.int("ATTACHMENT_MAX_PER_REQUEST", default=5)
-# Uploads above this go to a temporary file instead of memory.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+# Uploads above Django's FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) go to a temporary file instead of memory.
 
 # --- Job queue and scheduler (Celery) ------------------------------------------------------
 # Tasks go through Redis (CELERY_BROKER_URL, default REDIS_URL) to `celery -A gas_utility worker`;

@@ -9,11 +9,11 @@ from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
 from core.models import IdempotencyKey
 from jobs import tasks
 from jobs.checks import shared_state_check
 from jobs.models import OutboxEmail
+from testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

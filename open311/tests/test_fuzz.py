@@ -13,9 +13,9 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
-from accounts.tests.factories import UserFactory
 from gas_utility.wsgi import application
 from open311 import services as open311_services
+from testing.factories import UserFactory
 from utility_services.models import RequestType
 
 schema = schemathesis.openapi.from_wsgi("/open311/v2/openapi.json", application)

@@ -16,13 +16,12 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
 from open311 import services as open311_services
 from open311.models import Application, Open311Request, hash_key
-from open311.tests.schemas import assert_valid
+from testing.factories import ServiceRequestFactory, UserFactory
+from testing.open311_schemas import assert_valid
 from utility_services import services
 from utility_services.models import RequestEvent, RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

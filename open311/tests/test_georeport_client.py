@@ -8,9 +8,8 @@ import pytest
 import requests
 from georeport import GeoReport
 
-from accounts.tests.factories import UserFactory
 from open311 import services as open311_services
-from utility_services.tests.factories import seed_request_type_catalogue
+from testing.factories import UserFactory, seed_request_type_catalogue
 
 FORMATS = ["json", "xml"]
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from core.tests.admin_client import AdminSiteClient
 from open311.models import Application, hash_key
+from testing.admin_client import AdminSiteClient
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
-from accounts.tests.factories import UserFactory
 from open311 import services as open311_services
+from testing.factories import UserFactory
 from utility_services.models import RequestType, ServiceRequest
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from core.serializers import StrictInputSerializer
+from core.api.serializers import StrictInputSerializer
 
 from .. import workflow
 from ..emergency import safety_notice

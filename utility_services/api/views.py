@@ -18,12 +18,12 @@ from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
-from core.concurrency import etag_of, expected_version
+from core.api.concurrency import etag_of, expected_version
+from core.api.idempotency import idempotent
+from core.api.parsers import JSONParser, MultiPartParser
+from core.api.permissions import IsStaffMember
+from core.api.responses import envelope
 from core.exceptions import Conflict, NotFound
-from core.idempotency import idempotent
-from core.parsers import JSONParser, MultiPartParser
-from core.permissions import IsStaffMember
-from core.responses import envelope
 
 from .. import services
 from ..emergency import safety_notice

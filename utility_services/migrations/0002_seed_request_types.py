@@ -2,18 +2,7 @@
 
 from django.db import migrations
 
-REQUEST_TYPES = [
-    # name, description, target hours, emergency
-    ("Gas Leak", "Gas leak or smell of gas", 1, True),
-    ("Carbon Monoxide", "Suspected carbon monoxide: alarm sounding, symptoms, or sooty appliance", 1, True),
-    ("New Connection", "Connect a property to the gas network", 240, False),
-    ("Maintenance", "Repair or service of a meter, pipe or supply", 72, False),
-    ("Disconnection", "Disconnect the gas supply to a property", 120, False),
-    ("Reconnection", "Restore a disconnected gas supply", 48, False),
-    ("Meter Reading", "Submit or query a meter reading", 120, False),
-    ("Billing Query", "A question about a bill or payment", 120, False),
-    ("Other", "Anything else", 120, False),
-]
+from utility_services.catalogue import REQUEST_TYPES
 
 
 def seed(apps, schema_editor):

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.test import Client
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
 from core.exceptions import (
     HTTP_STATUS,
     Conflict,
@@ -23,10 +22,10 @@ from core.exceptions import (
     http_status_of,
 )
 from emergencies.models import Emergency
+from testing.factories import ServiceRequestFactory, UserFactory
 from utility_services import services
 from utility_services.attributes import InvalidAnswers
 from utility_services.models import Attachment, Priority, RequestEvent, RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 Kind = RequestEvent.Kind

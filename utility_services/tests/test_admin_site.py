@@ -3,10 +3,9 @@
 import pytest
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, UserFactory
-from core.tests.admin_client import AdminSiteClient
+from testing.admin_client import AdminSiteClient
+from testing.factories import PASSWORD, ServiceRequestFactory, UserFactory
 from utility_services.models import RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

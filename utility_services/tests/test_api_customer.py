@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.tests.assertions import error_details, success_data
+from testing.assertions import error_details, success_data
+from testing.factories import ServiceRequestFactory
 from utility_services.models import RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

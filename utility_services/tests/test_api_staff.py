@@ -8,11 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
-from core.tests.assertions import error_details, success_data
-from core.tests.marks import search_db
+from testing.assertions import error_details, success_data
+from testing.factories import ServiceRequestFactory, UserFactory
+from testing.marks import search_db
 from utility_services.models import RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,15 +4,15 @@ POST /api/submit/ (multipart with `files`), POST /api/track/<id>/attachments/,
 GET /api/track/<id>/attachments/<aid>/, and the staff twins under /api/admin/requests/<id>/.
 """
 
-from pathlib import Path
-
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from core.tests.assertions import error_details, success_data
+from testing.assertions import error_details, success_data
+from testing.factories import ServiceRequestFactory
+from testing.storage import stored_files
 from utility_services.models import Attachment, RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,10 +64,6 @@ def good_uploads() -> list[SimpleUploadedFile]:
     return [as_upload(name, content, content_type) for name, content, content_type in GOOD_FILES]
 
 
-def stored_files(settings) -> list[Path]:
-    return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
-
-
 def download_body(response) -> bytes:
     return b"".join(response.streaming_content)
 
@@ -80,10 +76,8 @@ def assert_download(response, content: bytes, content_type: str, filename: str):
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """A fresh MEDIA_ROOT per test, so "nothing stored" can be checked on disk."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return Path(settings.MEDIA_ROOT)
+def _empty_storage(fresh_storage):
+    """A fresh, empty storage per test, so "nothing stored" can be checked."""
 
 
 @pytest.fixture
@@ -92,7 +86,7 @@ def service_request(customer):
 
 
 def assert_nothing_stored(settings):
-    assert stored_files(settings) == []
+    assert stored_files() == []
     assert not Attachment.objects.exists()
     assert not RequestEvent.objects.filter(kind=RequestEvent.Kind.ATTACHMENT).exists()
 
@@ -109,7 +103,7 @@ def test_customer_attaches_jpeg_png_and_pdf_at_submit_time(customer_api, setting
     assert [(a["original_name"], a["content_type"], a["size"]) for a in data["attachments"]] == [
         (name, content_type, len(content)) for name, content, content_type in GOOD_FILES
     ]
-    assert len(stored_files(settings)) == 3
+    assert len(stored_files()) == 3
     detail = success_data(customer_api.get(track_url(service_request.pk)))
     assert detail["attachments"] == data["attachments"]
     for attachment, (name, content, content_type) in zip(detail["attachments"], GOOD_FILES, strict=True):
@@ -252,7 +246,7 @@ def test_count_limit_counts_the_attachments_already_there(request, settings, ser
     error_details(refused, 409)  # valid files, but the request is full: a conflict with its state
     assert "files" in refused.json()["details"]
     assert list(Attachment.objects.values_list("original_name", flat=True)) == ["first.jpg"]
-    assert len(stored_files(settings)) == 1
+    assert len(stored_files()) == 1
     assert route(client, service_request, [as_upload("second.png", PNG)]).status_code == 201
     assert Attachment.objects.count() == 2
 
@@ -282,7 +276,7 @@ def test_anonymous_gets_401_on_every_attachment_route(api, settings, attachment)
         error_details(upload(api, url, [as_upload("x.jpg", JPEG)], type_of_request="Other", details="x"), 401)
     assert Attachment.objects.count() == 1
     assert ServiceRequest.objects.count() == 1
-    assert len(stored_files(settings)) == 1
+    assert len(stored_files()) == 1
 
 
 def test_other_customer_gets_404_on_download_and_upload(other_customer_api, settings, attachment):
@@ -291,7 +285,7 @@ def test_other_customer_gets_404_on_download_and_upload(other_customer_api, sett
     error_details(other_customer_api.get(f"{customer_upload_url(request_id)}{attachment.pk}/"), 404)
     error_details(upload(other_customer_api, customer_upload_url(request_id), [as_upload("x.jpg", JPEG)]), 404)
     assert Attachment.objects.count() == 1
-    assert len(stored_files(settings)) == 1
+    assert len(stored_files()) == 1
 
 
 def test_attachment_is_404_under_another_request_of_the_same_customer(customer_api, customer, attachment):
@@ -306,7 +300,7 @@ def test_customer_cannot_use_the_staff_attachment_urls(customer_api, settings, a
     error_details(customer_api.get(f"{staff_upload_url(request_id)}{attachment.pk}/"), 403)
     error_details(upload(customer_api, staff_upload_url(request_id), [as_upload("x.jpg", JPEG)]), 403)
     assert Attachment.objects.count() == 1
-    assert len(stored_files(settings)) == 1
+    assert len(stored_files()) == 1
 
 
 @pytest.mark.parametrize("client_fixture", STAFF_CLIENTS)
@@ -322,7 +316,8 @@ def test_staff_download_any_customers_attachment(request, client_fixture, attach
 def test_files_are_not_served_from_any_public_url(request, settings, client_fixture, attachment):
     client = request.getfixturevalue(client_fixture)
     name = attachment.file.name
-    assert (Path(settings.MEDIA_ROOT) / name).read_bytes() == PNG  # the file is there...
+    with default_storage.open(name) as stored:
+        assert stored.read() == PNG  # the file is there...
 
     for url in {f"/media/{name}", f"/{name}", f"/static/{name}", "/" + (settings.MEDIA_URL + name).lstrip("/")}:
         assert client.get(url).status_code == 404, url  # ...but no URL serves it
@@ -403,3 +398,37 @@ def test_refused_upload_adds_nothing_to_the_timeline(customer_api, service_reque
     upload(customer_api, customer_upload_url(service_request.pk), [as_upload("x.jpg", NOT_ACCEPTED["text"])])
 
     assert success_data(customer_api.get(track_url(service_request.pk)))["timeline"] == before
+
+
+# --- moved from test_hardening.py (rules found in review) ---------------------------------------
+QUEUE = "/api/admin/requests/"
+
+
+def _upload(client, url, **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"files": [SimpleUploadedFile("engineer.png", PNG, "image/png")], **fields}
+    return client.client.post(url, data, headers={"X-CSRFToken": client.csrf_token})
+
+
+def test_an_internal_staff_attachment_never_reaches_the_customer(agent_api, customer_api, customer):
+    request = ServiceRequestFactory(customer=customer)
+    response = _upload(agent_api, f"{QUEUE}{request.pk}/attachments/", is_internal="true")
+    assert response.status_code == 201, response.content
+    attachment = response.json()["data"][0]
+    assert attachment["is_internal"] is True
+
+    detail = customer_api.get(f"/api/track/{request.pk}/").json()["data"]
+    assert detail["attachments"] == []
+    assert all(event["kind"] != "attachment" for event in detail["timeline"])
+    download = customer_api.get(f"/api/track/{request.pk}/attachments/{attachment['id']}/")
+    assert download.status_code == 404
+    staff_detail = agent_api.get(f"{QUEUE}{request.pk}/").json()["data"]
+    assert [item["id"] for item in staff_detail["attachments"]] == [attachment["id"]]
+
+
+def test_a_customer_cannot_mark_an_attachment_internal(customer_api, customer):
+    request = ServiceRequestFactory(customer=customer)
+    response = _upload(customer_api, f"/api/track/{request.pk}/attachments/", is_internal="true")
+    assert response.status_code == 400
+    assert "is_internal" in response.json()["details"]

@@ -1,7 +1,7 @@
 """The customer portal and the staff console, used in a real browser at phone and desktop sizes.
 
 Debian's Chromium, driven by Playwright against the live server (helpers in
-core/tests/browser.py). Every key page is screenshotted to test-artifacts/screenshots/
+testing/browser.py). Every key page is screenshotted to test-artifacts/screenshots/
 and scanned with axe-core; a serious or critical violation fails the test.
 """
 
@@ -16,10 +16,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
-from core.tests.browser import check_page, login, visible_text
+from testing.browser import check_page, login, visible_text
+from testing.factories import ServiceRequestFactory, UserFactory
 from utility_services.models import RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 STRONG_PASSWORD = "Blue-Kettle-Harbour-42"
 PUBLIC_NOTE = "An engineer will visit on Thursday morning."

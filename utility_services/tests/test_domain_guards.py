@@ -7,17 +7,17 @@ lives in the service. And each rule has one wording, whichever interface hits it
 import html
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD
 from core.exceptions import Forbidden, NotFound
-from core.tests.admin_client import AdminSiteClient
+from testing.admin_client import AdminSiteClient
+from testing.factories import PASSWORD, ServiceRequestFactory
 from utility_services import services
 from utility_services.models import RequestEvent, RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -215,3 +215,21 @@ def test_self_demotion_reads_the_same_in_the_api_and_the_django_admin(admin_user
     )
     admin_user.refresh_from_db()
     assert admin_user.role == "admin"
+
+
+# --- moved from test_hardening.py (rules found in review) ---------------------------------------
+
+
+def test_services_refuse_callers_without_the_role(customer, agent):
+    from accounts import services as accounts_services
+    from core.exceptions import Forbidden
+    from utility_services import services
+
+    request = ServiceRequestFactory()
+    with pytest.raises(Forbidden):
+        services.service_request_update(acting_user=customer, service_request=request, priority=3)
+    with pytest.raises(Forbidden):
+        services.service_request_delete(acting_user=agent, service_request=request)
+    with pytest.raises(Forbidden):
+        accounts_services.user_update(acting_user=agent, user=customer, role=get_user_model().Role.ADMIN)
+    assert RequestType.objects.exists() and ServiceRequest.objects.filter(pk=request.pk, priority=2).exists()

@@ -7,10 +7,9 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from testing.factories import ServiceRequestFactory, UserFactory
 from utility_services import tasks
 from utility_services.models import RequestEscalation, RequestEvent
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

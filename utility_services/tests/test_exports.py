@@ -10,13 +10,12 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
-from conftest import ApiClient
-from core.tests.assertions import error_details, success_data
+from testing.api_client import ApiClient
+from testing.assertions import error_details, success_data
+from testing.factories import ServiceRequestFactory, UserFactory
 from utility_services import exports, tasks
 from utility_services.models import ExportJob, ServiceRequest
 from utility_services.reports import csv_rows
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 EXPORT = "/api/admin/requests/export/"

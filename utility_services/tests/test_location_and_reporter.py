@@ -12,8 +12,8 @@ import io
 import pytest
 from django.core import mail
 
-from core.tests.assertions import error_details, success_data
-from core.tests.marks import search_db
+from testing.assertions import error_details, success_data
+from testing.marks import search_db
 from utility_services import services
 from utility_services.models import RequestType, ServiceRequest
 

@@ -12,12 +12,14 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 
-from core.tests.assertions import success_data
+from testing.assertions import success_data
+from testing.factories import ServiceRequestFactory, seed_request_type_catalogue
+from testing.service_requests import staff_url, track_url
 from utility_services.models import RequestEvent, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory, seed_request_type_catalogue
-from utility_services.tests.test_lifecycle import SUBMIT, staff_url, track_url
 
 pytestmark = pytest.mark.django_db
+
+SUBMIT = "/api/submit/"
 
 
 class FailingBackend(BaseEmailBackend):
@@ -264,3 +266,31 @@ def test_failing_mail_server_neither_fails_nor_rolls_back_the_change(
     assert concerned.reference in errors[0].getMessage()
     assert errors[0].exc_info is not None
     assert mail.outbox == []
+
+
+# --- moved from test_hardening.py (rules found in review) ---------------------------------------
+QUEUE = "/api/admin/requests/"
+
+
+def test_reclassifying_as_an_emergency_alerts_on_call(
+    agent_api, settings, caplog, django_capture_on_commit_callbacks, mailoutbox
+):
+    settings.EMERGENCY_ONCALL_EMAIL = ["oncall@gas.example"]
+    request = ServiceRequestFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent_api.patch(f"{QUEUE}{request.pk}/", {"type_of_request": "Gas Leak"})
+    assert response.status_code == 200
+    assert response.json()["data"]["priority"] == "Emergency"
+    assert any(record.levelname == "WARNING" and request.reference in record.getMessage() for record in caplog.records)
+    assert [message.to for message in mailoutbox] == [["oncall@gas.example"]]
+
+
+def test_a_deactivated_agent_gets_no_customer_email(
+    customer_api, customer, agent, admin_api, django_capture_on_commit_callbacks, mailoutbox
+):
+    request = ServiceRequestFactory(customer=customer, assignee=agent)
+    assert admin_api.patch(f"/accounts/api/admin/users/{agent.pk}/", {"is_active": False}).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = customer_api.post(f"/api/track/{request.pk}/comments/", {"body": "My phone is 07700 900123"})
+    assert response.status_code == 201
+    assert mailoutbox == []

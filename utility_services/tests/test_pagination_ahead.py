@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from utility_services.tests.factories import ServiceRequestFactory
+from testing.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/admin/requests/"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from utility_services.tests.factories import ServiceRequestFactory
+from testing.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.renderers import JSONRenderer
+from core.api.renderers import JSONRenderer
+from testing.factories import ServiceRequestFactory
 from utility_services.api.serializers import (
     ServiceRequestSerializer,
     StaffServiceRequestSerializer,
@@ -13,7 +14,6 @@ from utility_services.api.serializers import (
     track_rows,
 )
 from utility_services.models import Priority, RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

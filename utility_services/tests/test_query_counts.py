@@ -11,9 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.tests.factories import PASSWORD, UserFactory
+from testing.factories import PASSWORD, ServiceRequestFactory, UserFactory
 from utility_services.models import RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from core.tests.admin_client import AdminSiteClient
-from core.tests.assertions import error_details, success_data
-from core.tests.page_client import Page, PageClient
+from testing.admin_client import AdminSiteClient
+from testing.assertions import error_details, success_data
+from testing.page_client import Page, PageClient
 from utility_services import services
 from utility_services.attributes import InvalidAnswers, clean_answers
 from utility_services.models import RequestAttribute, RequestType, ServiceRequest

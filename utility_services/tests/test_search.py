@@ -2,11 +2,10 @@
 
 import pytest
 
-from accounts.tests.factories import UserFactory
-from core.tests.marks import SEARCH_DB_MARKS
+from testing.factories import ServiceRequestFactory, UserFactory
+from testing.marks import SEARCH_DB_MARKS, search_db
 from utility_services.models import RequestSearchDocument
 from utility_services.search import words_of
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = SEARCH_DB_MARKS
 QUEUE = "/api/admin/requests/"
@@ -105,3 +104,21 @@ def test_common_words_are_checked_row_by_row_and_rare_ones_by_the_index(agent_ap
     assert found(agent_api, "boiler") == {r.pk for r in boilers} | {flue.pk}  # walked in list order
     assert found(agent_api, "boil flue") == {flue.pk}  # the index finds "flue", then "boil" is checked
     assert found(agent_api, "boiler zzz") == set()
+
+
+# --- moved from test_hardening.py (rules found in review) ---------------------------------------
+
+
+@search_db
+@pytest.mark.parametrize(("dense_matches", "cost"), [(5000, 0), (0, 8)], ids=["full-text-plan", "row-by-row-plan"])
+@pytest.mark.parametrize("query", ["boil boiler", "leak leak", "BOILER boil"])
+def test_repeated_or_prefix_words_still_find_the_request(agent_api, settings, query, dense_matches, cost):
+    settings.SEARCH_DENSE_MATCHES, settings.SEARCH_FULLTEXT_COST = dense_matches, cost
+    request = ServiceRequestFactory(details="Boiler leak in the hall")
+    assert [item["id"] for item in agent_api.get(QUEUE, {"search": query}).json()["data"]] == [request.pk]
+
+
+@pytest.mark.parametrize("query", ["x", "Дмитрий", "!!"])
+def test_a_query_without_a_searchable_word_matches_nothing(agent_api, query):
+    ServiceRequestFactory()
+    assert agent_api.get(QUEUE, {"search": query}).json()["data"] == []

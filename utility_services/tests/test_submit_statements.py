@@ -3,9 +3,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from testing.factories import ServiceRequestFactory
 from utility_services import services
 from utility_services.models import RequestType, ServiceRequest
-from utility_services.tests.factories import ServiceRequestFactory
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(255, -1, -1)) + b"IEND\xaeB`\x82"
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from testing.factories import ServiceRequestFactory
 from utility_services import services
 from utility_services.models import Priority, RequestType, ServiceRequest, Urgency
 from utility_services.tasks import mark_overdue_requests
-from utility_services.tests.factories import ServiceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -123,7 +123,7 @@ class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
     """Describe our session authentication as it really works: the session cookie, and on
     POST, PUT, PATCH and DELETE also the csrftoken cookie and its value in X-CSRFToken."""
 
-    target_class = "core.authentication.SessionAuthentication"
+    target_class = "core.api.authentication.SessionAuthentication"
     name = ["sessionAuth", "csrfCookie", "csrfToken"]
 
     def get_security_requirement(self, auto_schema):

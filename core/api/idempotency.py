@@ -20,8 +20,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from core.exceptions import KeyReused, ServiceError
-
-from .models import IdempotencyKey
+from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 

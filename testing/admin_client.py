@@ -2,7 +2,7 @@
 
 from django.test import Client
 
-from accounts.tests.factories import PASSWORD
+from testing.factories import PASSWORD
 
 
 class AdminSiteClient:

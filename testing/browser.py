@@ -24,8 +24,7 @@ from django.conf import settings
 from playwright.sync_api import Locator, Page, sync_playwright
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD
-from utility_services.tests.factories import seed_request_type_catalogue
+from testing.factories import PASSWORD, seed_request_type_catalogue
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

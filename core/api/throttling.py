@@ -13,11 +13,11 @@ default cache (shared by all workers when REDIS_URL is set).
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework.throttling import ScopedRateThrottle
 
-from core.network import client_ip
+from core.ops.network import client_ip
 
 # URL names of every credential entry, and the scope whose counter each one shares.
 CREDENTIAL_ENTRIES = {
@@ -80,11 +80,12 @@ def too_many_message(wait: int) -> str:
 
 def rate_limited_response(request, wait: int):
     """429 with Retry-After: the error envelope under the API, a page elsewhere."""
-    # Imported here: DRF imports this module (DEFAULT_THROTTLE_CLASSES) while core.exceptions loads.
-    from core.exceptions import error_body
-    from core.middleware import is_api_path
+    # Imported here: DRF imports this module (DEFAULT_THROTTLE_CLASSES) while core.api.exceptions loads.
+    from core.api.exceptions import error_body
+    from core.api.middleware import is_api_path
 
     message = too_many_message(wait)
+    response: HttpResponse
     if is_api_path(request.path):
         response = JsonResponse(error_body(f"Request was throttled. {message}"), status=429)
     else:

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.test import Client
 
-from accounts.tests.factories import PASSWORD
+from testing.factories import PASSWORD
 
 LOGIN = "/accounts/login/"
 LOGOUT = "/accounts/logout/"

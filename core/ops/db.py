@@ -18,4 +18,4 @@ def tune_mariadb(sender, connection, **kwargs):
 
 
 def connect_signals():
-    connection_created.connect(tune_mariadb, dispatch_uid="core.db.tune_mariadb")
+    connection_created.connect(tune_mariadb, dispatch_uid="core.ops.db.tune_mariadb")

@@ -4,7 +4,7 @@ import orjson
 from rest_framework import renderers
 from rest_framework.utils.encoders import JSONEncoder
 
-from core.parsers import has_lone_surrogate
+from core.api.parsers import has_lone_surrogate
 
 # Compact, UTF-8, "Z" for UTC, and int keys written as strings, as DRF's renderer writes them.
 _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
-from conftest import ApiClient
-from core.tests.assertions import success_data
+from testing.api_client import ApiClient
+from testing.assertions import success_data
+from testing.factories import UserFactory
 
 UNCONTROLLED = {"inside": True, "gas_escaping": True, "meter_off": False, "co_symptoms": False}
 CONTROLLED = {"inside": True, "gas_escaping": False, "meter_off": True, "co_symptoms": False}

@@ -8,7 +8,7 @@ import xmlschema
 
 from open311.openapi import SCHEMA_FILE
 
-XSD_DIR = Path(__file__).resolve().parent.parent / "schema" / "xsd"
+XSD_DIR = Path(__file__).resolve().parent.parent / "open311" / "schema" / "xsd"
 # JSON Schema definition -> the XSD file whose root describes the same document in XML.
 XSD_OF = {
     "discovery": "georeport-v2",
