@@ -10,8 +10,8 @@ from django.db import transaction
 from django.test import Client
 
 from accounts.models import User
+from core.api.exceptions import HTTP_STATUS, http_status_of
 from core.exceptions import (
-    HTTP_STATUS,
     Conflict,
     Forbidden,
     KeyReused,
@@ -19,7 +19,6 @@ from core.exceptions import (
     PayloadTooLarge,
     ServiceError,
     StaleVersion,
-    http_status_of,
 )
 from emergencies.models import Emergency
 from testing.factories import ServiceRequestFactory, UserFactory
@@ -400,3 +399,30 @@ def test_a_customer_cannot_post_a_staff_action(customer):
     response = page_client(customer).post(f"/staff/requests/{service_request.pk}/notes/", {"note-body": "x"})
 
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("action", ["comments", "attachments", "cancel", "reopen"])
+def test_a_customer_action_without_the_csrf_token_is_refused(customer, action):
+    # The per-action URLs are new routes: each must keep Django's CSRF check (an outsider's probe).
+    service_request = ServiceRequestFactory(customer=customer)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(customer)
+
+    response = client.post(f"/requests/{service_request.pk}/{action}/", {"comment-body": "x", "cancel-reason": "x"})
+
+    assert response.status_code == 403
+    assert events_of(service_request) == []
+
+
+@pytest.mark.parametrize("action", ["update", "notes", "attachments"])
+def test_a_staff_action_without_the_csrf_token_is_refused(agent, action):
+    service_request = ServiceRequestFactory()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+
+    response = client.post(
+        f"/staff/requests/{service_request.pk}/{action}/", {"note-body": "x", "update-priority": "4"}
+    )
+
+    assert response.status_code == 403
+    assert events_of(service_request) == []
