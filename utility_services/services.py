@@ -203,10 +203,6 @@ def _store_attachments(
     return stored
 
 
-class _ReferenceTaken(Exception):
-    """The random reference drawn for a new request is already used (one chance in 10^11)."""
-
-
 def validate_position(latitude: float | None, longitude: float | None) -> None:
     """Refuse half a position, or one off the globe (WGS84 degrees)."""
     errors = {}
