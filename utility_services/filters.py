@@ -130,6 +130,11 @@ class StaffRequestFilter(CustomerRequestFilter):
         "within each, highest priority first, then newest first.",
     )
 
+    @classmethod
+    def narrows(cls, params) -> bool:
+        """Whether these query parameters leave out any request (an ordering alone does not)."""
+        return any(value for name in cls.base_filters if name != "ordering" for value in params.getlist(name))
+
     def filter_priority(self, queryset, name, labels):
         return queryset.filter(priority__in=[Priority.values[Priority.labels.index(label)] for label in labels])
 

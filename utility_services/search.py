@@ -19,8 +19,8 @@ is looked up on its B-tree index instead (`_identifier_filter`).
 
 A full-text engine reads a word's whole list of matches: InnoDB takes 150-350 ms for a word
 in an eighth of a million documents ("boiler"), a couple of milliseconds for a rare one. So
-only rare words (at most SEARCH_DENSE_MATCHES matches, estimated on the newest
-SEARCH_SAMPLE documents, and cheaper to fetch than walking the list: SEARCH_FULLTEXT_COST)
+only rare words (at most SEARCH_DENSE_MATCHES matches, estimated on SEARCH_SAMPLE documents
+spread over the whole table, and cheaper to fetch than walking the list: SEARCH_FULLTEXT_COST)
 go to the engine; common words are checked row by row
 (`LIKE '% xboil%'` on the document), either on the few requests the rare words found, or,
 when every word is common, while walking the list in its own order, which stops at the first
@@ -32,7 +32,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Lookup, Max, Q, QuerySet
+from django.db.models import Count, Lookup, Max, Min, Q, QuerySet
 
 from .models import RequestSearchDocument, SearchDocumentField, ServiceRequest
 
@@ -167,16 +167,32 @@ def _contains_all(words: list[str], *, prefix: str = "search_document__") -> Q:
     return Q(*[Q(**{f"{prefix}body__contains": f" {MARKER}{word}"}) for word in words])
 
 
-def _estimate(words: list[str]) -> tuple[dict[str, float], float]:
-    """Estimate, from the newest SEARCH_SAMPLE documents, how many requests each word matches, and
-    how many rows a walk of the list would read to count SEARCH_COUNT_LIMIT matches of all of them.
+def _sample_ids(oldest: int, newest: int) -> Q:
+    """SEARCH_SAMPLE ids, in SEARCH_SAMPLE_SLICES ranges spread evenly from the oldest document to the newest.
 
+    Ranges of the primary key, not ORDER BY ... LIMIT: MariaDB would copy the rows to a temporary
+    table. Spread, not only the newest: a burst of alike reports (an incident, a mailing) fills
+    the newest thousands and would make their words look ubiquitous and every other word rare,
+    sending a word of 100,000 requests to the full-text engine (half a second at a million).
+    """
+    slices = max(1, min(settings.SEARCH_SAMPLE_SLICES, settings.SEARCH_SAMPLE))
+    width = settings.SEARCH_SAMPLE // slices
+    if newest - oldest < settings.SEARCH_SAMPLE:
+        return Q(pk__gte=oldest, pk__lte=newest)
+    step = (newest - oldest + 1 - width) / max(slices - 1, 1)
+    starts = {oldest - 1 + int(n * step) for n in range(slices)}
+    return Q(*[Q(pk__gt=start, pk__lte=start + width) for start in sorted(starts)], _connector=Q.OR)
+
+
+def _estimate(words: list[str]) -> tuple[dict[str, float], float]:
+    """Estimate, from a sample of SEARCH_SAMPLE documents, how many requests each word matches, and
+    how many rows a walk of the list would read to count SEARCH_COUNT_LIMIT matches of all of them.
     Two queries over the primary key, whatever the table's size: asking the full-text engine
     would cost what the search should avoid.
     """
-    newest = RequestSearchDocument.objects.order_by().aggregate(newest=Max("pk"))["newest"] or 0
-    # A range of the primary key, not ORDER BY ... LIMIT: MariaDB would copy the rows to a temporary table.
-    sample = RequestSearchDocument.objects.filter(pk__gt=newest - settings.SEARCH_SAMPLE)
+    ends = RequestSearchDocument.objects.order_by().aggregate(oldest=Min("pk"), newest=Max("pk"))
+    oldest, newest = ends["oldest"] or 0, ends["newest"] or 0
+    sample = RequestSearchDocument.objects.filter(_sample_ids(oldest, newest))
     counts = sample.aggregate(
         sampled=Count("pk"),
         all_words=Count("pk", filter=_contains_all(words, prefix="")),
@@ -185,8 +201,8 @@ def _estimate(words: list[str]) -> tuple[dict[str, float], float]:
     sampled = counts["sampled"]
     if not sampled:
         return dict.fromkeys(words, 0.0), 0.0
-    # Ids grow with each request: the newest id approximates how many there are.
-    total = max(newest, sampled)
+    # Ids grow with each request: their range approximates how many there are.
+    total = max(newest - oldest + 1, sampled)
     estimates = {word: counts[f"w{i}"] * total / sampled for i, word in enumerate(words)}
     if not counts["all_words"]:
         return estimates, float(total)

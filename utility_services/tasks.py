@@ -1,8 +1,9 @@
-"""Tasks of the service-request app: exports, the periodic SLA escalation, and the queue's overdue marks."""
+"""Tasks of the service-request app: exports, the periodic SLA escalation, the queue's overdue marks and the
+statistics snapshot."""
 
 from celery import shared_task
 
-from . import escalation, exports
+from . import escalation, exports, reports
 from .models import ServiceRequest
 
 
@@ -36,3 +37,9 @@ def escalate_overdue_requests() -> int:
 def mark_overdue_requests() -> int:
     """Move open requests whose due time has passed up the staff queue (`Urgency.OVERDUE`)."""
     return ServiceRequest.objects.mark_overdue()
+
+
+@shared_task(acks_late=True)
+def snapshot_request_stats() -> int:
+    """Take the statistics over every request that GET /api/admin/stats/ serves with no filter."""
+    return reports.snapshot_every_request_stats()["total"]

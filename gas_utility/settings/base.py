@@ -332,9 +332,11 @@ PAGINATION_COUNT_AHEAD = env.int("PAGINATION_COUNT_AHEAD", default=1000)
 # ... and a search's matches at most this many.
 SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=200)
 # A search word matching more requests than this is checked row by row, not by the full-text
-# index (see search.py); how many it matches is estimated on the newest SEARCH_SAMPLE requests.
+# index (see search.py); how many it matches is estimated on SEARCH_SAMPLE requests, read in
+# SEARCH_SAMPLE_SLICES ranges of ids spread from the oldest to the newest.
 SEARCH_DENSE_MATCHES = env.int("SEARCH_DENSE_MATCHES", default=5000)
 SEARCH_SAMPLE = env.int("SEARCH_SAMPLE", default=2000)
+SEARCH_SAMPLE_SLICES = env.int("SEARCH_SAMPLE_SLICES", default=8)
 # ... and only if it is cheaper than walking the list: one match taken from the full-text index
 # (joined, sorted) costs about as much as checking this many rows (MariaDB: ~10 us against ~1.5 us).
 SEARCH_FULLTEXT_COST = env.float("SEARCH_FULLTEXT_COST", default=8.0)
@@ -466,6 +468,8 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-requests": {"task": "utility_services.tasks.escalate_overdue_requests", "schedule": 60.0},
     # The staff queue's stored order (ServiceRequest.urgency) puts overdue requests first.
     "mark-overdue-requests": {"task": "utility_services.tasks.mark_overdue_requests", "schedule": 60.0},
+    # GET /api/admin/stats/ with no filter serves this snapshot (utility_services/reports.py).
+    "snapshot-request-stats": {"task": "utility_services.tasks.snapshot_request_stats", "schedule": 60.0},
     "retry-unsent-emails": {"task": "jobs.tasks.retry_unsent_emails", "schedule": 60.0},
     "restart-stalled-exports": {"task": "utility_services.tasks.restart_stalled_exports", "schedule": 300.0},
     "purge-expired-records": {"task": "jobs.tasks.purge_expired_records", "schedule": 3600.0},
@@ -481,6 +485,10 @@ EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=120)
 EMAIL_OUTBOX_RETENTION_DAYS = env.int("EMAIL_OUTBOX_RETENTION_DAYS", default=30)
 # Idempotency keys are replayed for at least this many hours, then purged.
 IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=24)
+
+# The statistics over every request are a snapshot taken every minute; one older than this has
+# expired (beat stopped) and they are computed on each call again.
+STATS_SNAPSHOT_MAX_AGE = timedelta(seconds=env.int("STATS_SNAPSHOT_MAX_AGE_SECONDS", default=300))
 
 # SLA escalation: an open request past its due time alerts its assignee, or the queue owner when
 # nobody is assigned; SLA_SECOND_STAGE_HOURS later, the queue owner too. Each stage once per request.

@@ -29,7 +29,7 @@ from .. import services
 from ..emergency import safety_notice
 from ..filters import CustomerRequestFilter, StaffRequestFilter
 from ..models import Attachment, ExportJob, RequestEvent, RequestType, ServiceRequest
-from ..reports import csv_rows, request_stats
+from ..reports import csv_rows, every_request_stats, request_stats
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -392,9 +392,14 @@ class StaffStatsView(StaffQueueMixin, generics.GenericAPIView):
     @extend_schema(
         responses={200: OpenApiTypes.OBJECT},
         summary="Queue statistics over the filtered requests, e.g. a submitted date range (staff)",
+        description="With no filter, the statistics over every request are a snapshot taken every minute; "
+        "`as_of` says when. With any filter they are computed now.",
     )
     def get(self, request):
-        return envelope("Statistics computed", request_stats(self.filter_queryset(self.get_queryset())))
+        queryset = self.filter_queryset(self.get_queryset())  # a malformed filter is a 400, snapshot or not
+        if self.filterset_class.narrows(request.query_params):
+            return envelope("Statistics computed", request_stats(queryset))
+        return envelope("Statistics computed", every_request_stats())
 
 
 class StaffRequestMixin:

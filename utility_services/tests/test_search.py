@@ -1,6 +1,8 @@
 """Staff search: word-prefix matching on the database's full-text engine, kept up to date by the services."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from testing.factories import ServiceRequestFactory, UserFactory
 from testing.marks import SEARCH_DB_MARKS, search_db
@@ -9,6 +11,8 @@ from utility_services.search import words_of
 
 pytestmark = SEARCH_DB_MARKS
 QUEUE = "/api/admin/requests/"
+# How each engine's full-text lookup reads in SQL (search.Matches).
+FULL_TEXT_OPERATORS = {"mysql": "AGAINST", "sqlite": "_fts", "postgresql": "to_tsquery"}
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +108,23 @@ def test_common_words_are_checked_row_by_row_and_rare_ones_by_the_index(agent_ap
     assert found(agent_api, "boiler") == {r.pk for r in boilers} | {flue.pk}  # walked in list order
     assert found(agent_api, "boil flue") == {flue.pk}  # the index finds "flue", then "boil" is checked
     assert found(agent_api, "boiler zzz") == set()
+
+
+def test_a_burst_of_alike_new_reports_does_not_make_an_old_common_word_look_rare(agent_api, settings):
+    """The sample spans the whole table: the newest reports alone would hide that "boiler" is everywhere."""
+    settings.SEARCH_DENSE_MATCHES, settings.SEARCH_SAMPLE, settings.SEARCH_SAMPLE_SLICES = 5, 8, 4
+    boilers = [ServiceRequestFactory(details=f"Boiler fault {n}") for n in range(12)]
+    for n in range(12):  # the burst: newer than every boiler report
+        ServiceRequestFactory(details=f"Smell of gas in the street {n}")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert found(agent_api, "boiler") == {r.pk for r in boilers}
+
+    # The page's query (not the estimate's COUNTs) checks the documents row by row.
+    sql = [q["sql"] for q in queries.captured_queries]
+    listing = [query for query in sql if "requestsearchdocument" in query.lower() and "COUNT" not in query]
+    assert listing, sql
+    assert not any(FULL_TEXT_OPERATORS[connection.vendor] in query for query in listing), listing
 
 
 # --- moved from test_hardening.py (rules found in review) ---------------------------------------

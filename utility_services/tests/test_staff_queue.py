@@ -8,8 +8,11 @@ import csv
 import io
 from datetime import timedelta
 from types import SimpleNamespace
+from unittest.mock import ANY
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -19,7 +22,9 @@ from testing.assertions import error_details, success_data
 from testing.factories import ServiceRequestFactory, UserFactory
 from testing.marks import COMMITTED_DB
 from testing.service_requests import INVALID_FILTERS
+from utility_services import reports
 from utility_services.models import Priority, RequestType, ServiceRequest
+from utility_services.tasks import snapshot_request_stats
 
 pytestmark = pytest.mark.django_db
 
@@ -478,6 +483,69 @@ def test_stats_apply_the_other_queue_filters_too(agent_api, world):
         "Cancelled": 1,
     }
     assert stats["overdue"] == 1
+
+
+# --- statistics over every request: the periodic job's snapshot ---------------------------------
+
+
+def test_unfiltered_stats_serve_the_jobs_snapshot_and_say_when_it_was_taken(agent_api, world):
+    taken = timezone.now()
+    with time_machine.travel(taken, tick=False):
+        assert snapshot_request_stats() == 7
+    make_request(customer=world.carol)  # after the snapshot
+
+    stats = success_data(agent_api.get(STATS))
+    assert stats["total"] == 7
+    assert stats["as_of"] == taken.isoformat().replace("+00:00", "Z")
+    # An ordering selects every request too.
+    assert success_data(agent_api.get(STATS, {"ordering": "-priority"}))["total"] == 7
+    # Any filter is computed now, the one covering everything included.
+    live = success_data(agent_api.get(STATS, {"submitted_after": "1900-01-01T00:00:00Z"}))
+    assert live["total"] == 8
+    assert live["as_of"] > stats["as_of"]
+
+
+def test_unfiltered_stats_are_computed_now_without_a_snapshot_or_once_it_expired(agent_api, settings, world):
+    settings.STATS_SNAPSHOT_MAX_AGE = timedelta(minutes=5)
+    assert success_data(agent_api.get(STATS))["total"] == 7  # no beat: no snapshot
+    snapshot_request_stats()
+    make_request(customer=world.carol)
+    assert success_data(agent_api.get(STATS))["total"] == 7
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=5, seconds=1)):
+        assert success_data(agent_api.get(STATS))["total"] == 8
+
+
+@pytest.mark.parametrize(("make_params", "expected"), [case for case in FILTER_CASES if case.id != "no-filter"])
+def test_every_filter_bypasses_the_snapshot(agent_api, world, make_params, expected):
+    snapshot = reports.snapshot_every_request_stats()
+    cache.set(reports.EVERY_REQUEST_STATS_KEY, {**snapshot, "total": -1})  # a snapshot that cannot be the answer
+
+    stats = success_data(agent_api.get(STATS, make_params(world)))
+
+    assert stats["total"] == len(expected)
+
+
+def test_an_empty_filter_selects_every_request_so_the_snapshot_answers(agent_api, world):
+    snapshot_request_stats()
+    make_request(customer=world.carol)
+
+    stats = success_data(agent_api.get(STATS, {"type_of_request": "", "search": ""}))
+
+    assert stats["total"] == 7
+
+
+def test_a_malformed_filter_is_refused_even_when_a_snapshot_is_kept(agent_api, world):
+    snapshot_request_stats()
+
+    assert error_details(agent_api.get(STATS, {"overdue": "maybe"}), 400) == {"overdue": ANY}
+
+
+def test_the_snapshot_job_is_scheduled_within_the_snapshots_lifetime(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["snapshot-request-stats"]
+
+    assert entry["task"] == "utility_services.tasks.snapshot_request_stats"
+    assert entry["schedule"] < settings.STATS_SNAPSHOT_MAX_AGE.total_seconds()
 
 
 # --- query counts -------------------------------------------------------------------------------
