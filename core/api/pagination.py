@@ -143,17 +143,20 @@ class EnvelopePagination(PageNumberPagination):
         )
         if offset and offset >= paginator.limit:
             raise past_the_end
-        ids = list(paginator.object_list[offset : offset + page_size + 1])
-        if number > 1 and not ids:
+        # A view whose joins cannot turn its index walk into a sort (`rows_in_one_query`) reads the
+        # rows themselves; the others read ids, then the page's rows by id (see page_of).
+        one_query = getattr(self.view, "rows_in_one_query", False)
+        found = list((queryset if one_query else paginator.object_list)[offset : offset + page_size + 1])
+        if number > 1 and not found:
             raise past_the_end
-        if len(ids) <= page_size:
-            paginator.known_count = offset + len(ids)
+        if len(found) <= page_size:
+            paginator.known_count = offset + len(found)
         else:
             paginator.count_window = max(offset + page_size + 1, offset + settings.PAGINATION_COUNT_AHEAD)
-        self.page = Page(ids[:page_size], number, paginator)
+        self.page = Page(found[:page_size], number, paginator)
         if self.page.paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True
-        return page_of(queryset, self.page.object_list)
+        return self.page.object_list if one_query else page_of(queryset, self.page.object_list)
 
     def get_paginated_response(self, data):
         return Response(
