@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
-from core.api.concurrency import check_version
+from core.concurrency import check_version
 from core.exceptions import Conflict, Forbidden
 
 from . import notifications

@@ -45,7 +45,7 @@ class PayloadTooLarge(ServiceError):
 
 
 class StaleVersion(ServiceError):
-    """The record changed since the caller read it (optimistic concurrency, `core.api.concurrency`)."""
+    """The record changed since the caller read it (optimistic concurrency, `core.concurrency`)."""
 
     default_message = (
         "The record was changed by someone else since you read it (If-Match no longer matches). "

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from core.admin import AuditTrailAdmin
-from core.api.concurrency import version_of
+from core.concurrency import version_of
 from core.exceptions import Conflict
 from emergencies.models import Emergency
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User, UserManager
 from accounts.validators import normalize_phone_number
-from core.api.concurrency import check_version
+from core.concurrency import check_version
 from core.exceptions import Conflict, Forbidden, NotFound
 from core.transactions import on_rollback
 from emergencies import services as emergency_services

@@ -18,9 +18,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import PriorityServicesRegistration
-from core.api.concurrency import version_of
 from core.api.pagination import CappedCountPaginator, page_of
 from core.api.throttling import page_rate_limited, too_many_message
+from core.concurrency import version_of
 from core.exceptions import NotFound, ServiceError
 from emergencies.models import Emergency
 

@@ -15,11 +15,12 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.views import APIView
 
-from core.api.concurrency import etag_of, expected_version
+from core.api.concurrency import expected_version
 from core.api.filters import StrictBooleanFilter
 from core.api.idempotency import idempotent
 from core.api.permissions import IsAdmin, IsStaffMember
 from core.api.responses import envelope
+from core.concurrency import etag_of
 
 from .. import services
 from ..lockout import LOCKED_MESSAGE, lockout_minutes

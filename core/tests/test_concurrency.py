@@ -21,7 +21,7 @@ from django.db.utils import load_backend
 from django.utils import timezone
 
 from accounts.models import User
-from core.api.concurrency import version_of
+from core.concurrency import version_of
 from core.models import IdempotencyKey
 from testing.admin_client import AdminSiteClient
 from testing.factories import PASSWORD, ServiceRequestFactory, UserFactory, seed_request_type_catalogue

@@ -18,11 +18,12 @@ from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
-from core.api.concurrency import etag_of, expected_version
+from core.api.concurrency import expected_version
 from core.api.idempotency import idempotent
 from core.api.parsers import JSONParser, MultiPartParser
 from core.api.permissions import IsStaffMember
 from core.api.responses import envelope
+from core.concurrency import etag_of
 from core.exceptions import Conflict, NotFound
 
 from .. import services
