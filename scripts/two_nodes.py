@@ -431,6 +431,18 @@ def run_checks(sink: Sink) -> None:
         f"wrong password on A, B, A: {bad}; then the right one on B, A: {locked}",
     )
 
+    # 8. Each request's user is cached in Redis (accounts/backends.py): B has served slowpoke's user
+    #    from the cache; once A's deactivation commits, B refuses the very next request.
+    warm = [slowpoke.call(NODE_B, "GET", "/accounts/api/account/")[0] for _ in range(2)]
+    [(slowpoke_id,)] = sql("SELECT id FROM accounts_user WHERE username = %s", "slowpoke")
+    deactivated = boss.call(NODE_A, "PATCH", f"/accounts/api/admin/users/{slowpoke_id}/", {"is_active": False})[0]
+    after = slowpoke.call(NODE_B, "GET", "/accounts/api/account/")[0]
+    check(
+        "a user deactivated on A is refused on B at once (the cached user is dropped)",
+        warm == [200, 200] and deactivated == 200 and after == 401,
+        f"B before: {warm}, deactivation on A: {deactivated}, B after: {after}",
+    )
+
 
 if __name__ == "__main__":
     sys.exit(main())

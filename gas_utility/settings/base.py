@@ -151,7 +151,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Refuses locked-out logins before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the user of each request served by the shared cache.
+    "accounts.backends.CachedModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -206,6 +207,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Each request's user is kept this many seconds in the shared cache (accounts/backends.py); 0 reads
+# it from the database every time, as without Redis: a cache per process would not see changes
+# made through another process.
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=60 if REDIS_URL else 0)
 
 # Sessions and CSRF: the API is session-authenticated; JavaScript clients read the
 # csrftoken cookie (or GET /accounts/api/csrf/) and echo it in X-CSRFToken.
