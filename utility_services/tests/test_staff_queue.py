@@ -23,6 +23,7 @@ from testing.factories import ServiceRequestFactory, UserFactory
 from testing.marks import COMMITTED_DB
 from testing.service_requests import INVALID_FILTERS
 from utility_services import reports
+from utility_services.filters import StaffRequestFilter
 from utility_services.models import Priority, RequestType, ServiceRequest
 from utility_services.tasks import snapshot_request_stats
 
@@ -209,6 +210,24 @@ def test_invalid_filter_value_is_400_naming_the_parameter(agent_api, url, params
 
     assert field in details
     assert details[field]
+
+
+@pytest.mark.parametrize(
+    ("params", "forms_built"),
+    [({}, 0), ({"page_size": 5, "ordering_unknown": "x"}, 0), ({"type_of_request": ""}, 1), ({"ordering": "due_at"}, 1)],
+    ids=["none", "not-a-filter", "empty-filter", "ordering"],
+)
+def test_the_filter_form_is_built_only_when_the_query_names_a_filter(agent_api, monkeypatch, params, forms_built):
+    """core.api.filters.FilterBackend: no filter parameter, no form to build (a tenth of a list request)."""
+    ServiceRequestFactory.create_batch(2)
+    built = []
+    real_init = StaffRequestFilter.__init__
+    monkeypatch.setattr(
+        StaffRequestFilter, "__init__", lambda self, *a, **kw: built.append(1) or real_init(self, *a, **kw)
+    )
+
+    assert len(listed(agent_api, params)) == 2
+    assert len(built) == forms_built
 
 
 def test_search_of_exactly_100_characters_is_accepted(agent_api):
