@@ -153,9 +153,6 @@ class TrackListView(CustomerRequestMixin, PlainRowsListMixin, generics.ListAPIVi
     rows = track_rows
     filterset_class = CustomerRequestFilter
     list_message = "Service requests retrieved successfully"
-    # The customer's index (customer, -submitted_at, -id) serves the order, and the one join (the
-    # type, by primary key) cannot turn that walk into a sort: the page's rows in one query.
-    rows_in_one_query = True
 
     @extend_schema(summary="Track my service requests")
     def get(self, request, *args, **kwargs):

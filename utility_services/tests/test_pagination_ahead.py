@@ -55,23 +55,3 @@ def test_the_last_page_and_past_the_end(agent_api):
     assert agent_api.get(LIST, {"page_size": 2, "page": 4}).status_code == 404
     assert agent_api.get(LIST, {"page": "0"}).status_code == 404
     assert agent_api.get(LIST, {"page": "two"}).status_code == 404
-
-
-def test_the_customers_list_reads_rows_in_one_query_and_pages_through_every_request(customer_api, customer):
-    """The track list reads its rows with the page (rows_in_one_query), not ids first: same pages, one query fewer."""
-    requests = ServiceRequestFactory.create_batch(7, customer=customer)
-    ServiceRequestFactory.create_batch(3)  # another customer's: never listed
-    newest_first = [r.pk for r in sorted(requests, key=lambda r: (r.submitted_at, r.pk), reverse=True)]
-
-    seen, page, pages = [], 1, []
-    while page:
-        with CaptureQueriesContext(connection) as queries:
-            response = customer_api.get("/api/track/", {"page_size": 3, "page": page})
-        body = response.json()
-        seen += [item["id"] for item in body["data"]]
-        pages.append((len(body["data"]), body["pagination"]["count"], len(queries)))
-        page = page + 1 if body["pagination"]["next"] else None
-
-    assert seen == newest_first
-    # session, user, the rows (+1), and a COUNT while there is a next page
-    assert pages == [(3, 7, 4), (3, 7, 4), (1, 7, 3)]

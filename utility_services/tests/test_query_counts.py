@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 # endpoint: (method, path, body, expected queries, who)
 ENDPOINTS = {
-    # session, user, the page's rows (and one more: rows_in_one_query), the count (only when there is a next page)
-    "track list": ("get", "/api/track/", None, 4, "customer"),
+    # session, user, the page's ids (and one more), the count (only when there is a next page), the page's rows
+    "track list": ("get", "/api/track/", None, 5, "customer"),
     # session, user, the request (+type), its events, its attachments
     "track detail": ("get", "/api/track/{own}/", None, 5, "customer"),
     "staff queue": ("get", "/api/admin/requests/?status=Pending&status=On%20Hold", None, 5, "agent"),
