@@ -214,7 +214,12 @@ def test_invalid_filter_value_is_400_naming_the_parameter(agent_api, url, params
 
 @pytest.mark.parametrize(
     ("params", "forms_built"),
-    [({}, 0), ({"page_size": 5, "ordering_unknown": "x"}, 0), ({"type_of_request": ""}, 1), ({"ordering": "due_at"}, 1)],
+    [
+        ({}, 0),
+        ({"page_size": 5, "ordering_unknown": "x"}, 0),
+        ({"type_of_request": ""}, 1),
+        ({"ordering": "due_at"}, 1),
+    ],
     ids=["none", "not-a-filter", "empty-filter", "ordering"],
 )
 def test_the_filter_form_is_built_only_when_the_query_names_a_filter(agent_api, monkeypatch, params, forms_built):
