@@ -435,12 +435,13 @@ def run_checks(sink: Sink) -> None:
     #    from the cache; once A's deactivation commits, B refuses the very next request.
     warm = [slowpoke.call(NODE_B, "GET", "/accounts/api/account/")[0] for _ in range(2)]
     [(slowpoke_id,)] = sql("SELECT id FROM accounts_user WHERE username = %s", "slowpoke")
+    cached = bool(redis.Redis.from_url(REDIS_URL).keys(f"*accounts:user:*:{slowpoke_id}"))
     deactivated = boss.call(NODE_A, "PATCH", f"/accounts/api/admin/users/{slowpoke_id}/", {"is_active": False})[0]
     after = slowpoke.call(NODE_B, "GET", "/accounts/api/account/")[0]
     check(
         "a user deactivated on A is refused on B at once (the cached user is dropped)",
-        warm == [200, 200] and deactivated == 200 and after == 401,
-        f"B before: {warm}, deactivation on A: {deactivated}, B after: {after}",
+        warm == [200, 200] and cached and deactivated == 200 and after == 401,
+        f"B before: {warm}, cached in Redis: {cached}, deactivation on A: {deactivated}, B after: {after}",
     )
 
 

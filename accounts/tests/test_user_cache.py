@@ -6,6 +6,7 @@ cache switched on as with Redis (USER_CACHE_SECONDS > 0).
 
 import pytest
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -110,3 +111,26 @@ def test_a_row_read_just_before_a_change_committed_is_not_served_after_it(monkey
     monkeypatch.undo()
 
     assert client.get(ACCOUNT).status_code == 401
+
+
+def test_a_deleted_user_is_refused_on_the_next_request():
+    user = UserFactory()
+    client = logged_in(user)
+    assert user_reads(client, ACCOUNT) == (200, 1)
+    assert user_reads(client, ACCOUNT) == (200, 0)
+
+    User.objects.get(pk=user.pk).delete()
+
+    assert client.get(ACCOUNT).status_code == 401
+
+
+def test_when_the_cache_fails_the_user_is_read_from_the_database(monkeypatch):
+    client = logged_in(UserFactory())
+    assert user_reads(client, ACCOUNT) == (200, 1)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+
+    assert user_reads(client, ACCOUNT) == (200, 1)
