@@ -167,21 +167,24 @@ def _contains_all(words: list[str], *, prefix: str = "search_document__") -> Q:
     return Q(*[Q(**{f"{prefix}body__contains": f" {MARKER}{word}"}) for word in words])
 
 
-def _sample_ids(oldest: int, newest: int) -> Q:
-    """SEARCH_SAMPLE ids, in SEARCH_SAMPLE_SLICES ranges spread evenly from the oldest document to the newest.
+def _sample_ranges(oldest: int, newest: int) -> list[tuple[int, int]]:
+    """(first, last) id ranges holding SEARCH_SAMPLE ids, in SEARCH_SAMPLE_SLICES ranges spread evenly
+    from the oldest document to the newest; the newest range comes last.
 
     Ranges of the primary key, not ORDER BY ... LIMIT: MariaDB would copy the rows to a temporary
     table. Spread, not only the newest: a burst of alike reports (an incident, a mailing) fills
     the newest thousands and would make their words look ubiquitous and every other word rare,
     sending a word of 100,000 requests to the full-text engine (half a second at a million).
     """
+    if newest - oldest < settings.SEARCH_SAMPLE:
+        return [(oldest, newest)]
     slices = max(1, min(settings.SEARCH_SAMPLE_SLICES, settings.SEARCH_SAMPLE))
     width = settings.SEARCH_SAMPLE // slices
-    if newest - oldest < settings.SEARCH_SAMPLE:
-        return Q(pk__gte=oldest, pk__lte=newest)
-    step = (newest - oldest + 1 - width) / max(slices - 1, 1)
-    starts = {oldest - 1 + int(n * step) for n in range(slices)}
-    return Q(*[Q(pk__gt=start, pk__lte=start + width) for start in sorted(starts)], _connector=Q.OR)
+    if slices == 1:
+        return [(newest - width + 1, newest)]
+    step = (newest - oldest + 1 - width) / (slices - 1)
+    starts = sorted({oldest + int(n * step) for n in range(slices)})
+    return [(start, start + width - 1) for start in starts]
 
 
 def _estimate(words: list[str]) -> tuple[dict[str, float], float]:
@@ -192,21 +195,29 @@ def _estimate(words: list[str]) -> tuple[dict[str, float], float]:
     """
     ends = RequestSearchDocument.objects.order_by().aggregate(oldest=Min("pk"), newest=Max("pk"))
     oldest, newest = ends["oldest"] or 0, ends["newest"] or 0
-    sample = RequestSearchDocument.objects.filter(_sample_ids(oldest, newest))
-    counts = sample.aggregate(
+    ranges = _sample_ranges(oldest, newest)
+    recent = Q(pk__gte=ranges[-1][0])
+    counts = RequestSearchDocument.objects.filter(
+        Q(*[Q(pk__gte=first, pk__lte=last) for first, last in ranges], _connector=Q.OR)
+    ).aggregate(
         sampled=Count("pk"),
-        all_words=Count("pk", filter=_contains_all(words, prefix="")),
+        recent=Count("pk", filter=recent),
+        recent_all_words=Count("pk", filter=recent & _contains_all(words, prefix="")),
         **{f"w{i}": Count("pk", filter=_contains_all([word], prefix="")) for i, word in enumerate(words)},
     )
     sampled = counts["sampled"]
     if not sampled:
         return dict.fromkeys(words, 0.0), 0.0
-    # Ids grow with each request: their range approximates how many there are.
-    total = max(newest - oldest + 1, sampled)
+    # Ids grow with each request, with gaps where documents were rewritten or deleted: the
+    # sample's density scales the id range to a count.
+    covered = sum(last - first + 1 for first, last in ranges)
+    total = max(float(sampled), (newest - oldest + 1) * sampled / covered)
     estimates = {word: counts[f"w{i}"] * total / sampled for i, word in enumerate(words)}
-    if not counts["all_words"]:
-        return estimates, float(total)
-    return estimates, min(float(total), (settings.SEARCH_COUNT_LIMIT + 1) * sampled / counts["all_words"])
+    # The walk reads the list in its order, open and recent requests first: how far it goes to
+    # count SEARCH_COUNT_LIMIT matches is judged on the newest range.
+    if not counts["recent_all_words"]:
+        return estimates, total
+    return estimates, min(total, (settings.SEARCH_COUNT_LIMIT + 1) * counts["recent"] / counts["recent_all_words"])
 
 
 def search_requests(queryset: QuerySet, query: str) -> QuerySet:
