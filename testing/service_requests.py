@@ -54,6 +54,10 @@ INVALID_FILTERS = [
     ({"priority": "emergency"}, "priority"),
     ({"assignee": "abc"}, "assignee"),
     ({"assignee": "-1"}, "assignee"),
+    # Control characters count as whitespace to str.strip(): trimmed, they became no filter (fuzz, seed 153205824).
+    ({"assignee": "\x1f"}, "assignee"),
+    ({"customer": "\x1f"}, "customer"),
+    ({"customer": " 12"}, "customer"),
     ({"overdue": "maybe"}, "overdue"),
     ({"overdue": "1"}, "overdue"),
     ({"submitted_after": "notadate"}, "submitted_after"),

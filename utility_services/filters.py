@@ -49,13 +49,22 @@ ASSIGNEE = r"^(me|none|[0-9]{1,18})$"
 CUSTOMER = r"^([0-9]{1,18}|[A-Za-z0-9-]{1,16})$"
 
 
+class _UntrimmedCharFilter(django_filters.CharFilter):
+    """A text filter checked as sent: Django's CharField trims whitespace, control characters such
+    as U+001F included, which turned a malformed value into no filter at all (found by the fuzz)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("strip", False)
+        super().__init__(*args, **kwargs)
+
+
 @extend_schema_field({"type": "string", "pattern": ASSIGNEE})
-class AssigneeFilter(django_filters.CharFilter):
+class AssigneeFilter(_UntrimmedCharFilter):
     """A staff user id, "me" or "none"; the schema states the pattern the validator checks."""
 
 
 @extend_schema_field({"type": "string", "pattern": CUSTOMER})
-class CustomerFilter(django_filters.CharFilter):
+class CustomerFilter(_UntrimmedCharFilter):
     """A user id or a customer id; the schema states the pattern the validator checks."""
 
 
